@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+import { main } from '../dist/main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`hookstream: ${err?.stack ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

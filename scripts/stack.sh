@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Local services without Docker: Apache Kafka (KRaft, single node, from Maven Central jars) and
+# FerretDB (MongoDB wire protocol, SQLite backend), both on loopback.
+#
+#   scripts/stack.sh up | down | status | env
+#
+# Everything it downloads, builds, stores and logs lives under $HOOKSTREAM_STACK_DIR
+# (default: <repo>/.stack, git-ignored). `up` is idempotent; `down` stops only the processes whose
+# pid files it wrote.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+stack_dir=${HOOKSTREAM_STACK_DIR:-$repo/.stack}
+kafka_version=${HOOKSTREAM_KAFKA_VERSION:-4.1.1}
+ferretdb_version=${HOOKSTREAM_FERRETDB_VERSION:-v1.24.2}
+kafka_port=${HOOKSTREAM_STACK_KAFKA_PORT:-9092}
+controller_port=${HOOKSTREAM_STACK_CONTROLLER_PORT:-9093}
+mongo_port=${HOOKSTREAM_STACK_MONGO_PORT:-27017}
+kafka_heap=${HOOKSTREAM_STACK_KAFKA_HEAP:-768m}
+wait_seconds=${HOOKSTREAM_STACK_WAIT_SECONDS:-120}
+
+kafka_home=$stack_dir/kafka-$kafka_version
+ferretdb_bin=$stack_dir/bin/ferretdb-$ferretdb_version
+run_dir=$stack_dir/run
+log_dir=$stack_dir/logs
+data_dir=$stack_dir/data
+
+say() { printf 'stack: %s\n' "$*" >&2; }
+die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
+
+need() { # need <command> <what to install>
+  command -v "$1" >/dev/null 2>&1 || die "'$1' not found: install $2 (or run with Docker: docker compose up)"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { # pid_alive <name>
+  local f=$run_dir/$1.pid
+  [[ -f $f ]] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+wait_port() { # wait_port <name> <port> <log>
+  local deadline=$((SECONDS + wait_seconds))
+  until port_open "$2"; do
+    pid_alive "$1" || die "$1 exited during start-up; last lines of $3:$(printf '\n'; tail -n 20 "$3")"
+    ((SECONDS < deadline)) || die "$1 did not accept connections on 127.0.0.1:$2 within ${wait_seconds}s; see $3"
+    sleep 0.2
+  done
+}
+
+install_kafka() {
+  [[ -f $kafka_home/.complete ]] && return
+  need java "Java 17 or newer (apt-get install openjdk-17-jre-headless)"
+  need mvn "Maven (apt-get install maven)"
+  say "resolving org.apache.kafka:kafka_2.13:$kafka_version from Maven Central into $kafka_home (once)"
+  rm -rf "$kafka_home" && mkdir -p "$kafka_home"
+  cat >"$kafka_home/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.hookstream</groupId><artifactId>kafka-runtime</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$kafka_version</version></dependency>
+  </dependencies>
+</project>
+POM
+  (cd "$kafka_home" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=lib) \
+    >"$kafka_home/maven.log" 2>&1 || die "Maven could not resolve Kafka $kafka_version; see $kafka_home/maven.log"
+  # Kafka 4.x logs through log4j2 (log4j-core is a dependency); 3.x needs an SLF4J binding added.
+  if ! ls "$kafka_home"/lib/log4j-slf4j2-impl-*.jar "$kafka_home"/lib/slf4j-reload4j-*.jar >/dev/null 2>&1; then
+    local slf4j
+    slf4j=$(ls "$kafka_home"/lib/slf4j-api-*.jar | sed -E 's/.*slf4j-api-(.*)\.jar/\1/')
+    (cd "$kafka_home" && mvn -q -B dependency:copy -Dartifact="org.slf4j:slf4j-simple:$slf4j" -DoutputDirectory=lib) \
+      >>"$kafka_home/maven.log" 2>&1 || die "Maven could not fetch slf4j-simple $slf4j; see $kafka_home/maven.log"
+  fi
+  touch "$kafka_home/.complete"
+}
+
+install_ferretdb() {
+  [[ -x $ferretdb_bin ]] && return
+  need go "Go 1.22 or newer (apt-get install golang-go)"
+  # A plain `go install …/cmd/ferretdb@v1.24.2` builds a binary that panics at start: the module
+  # zip lacks the generated build/version/version.txt. So fetch the same module through the Go
+  # module proxy, copy it, write that one file, and build ./cmd/ferretdb from the copy.
+  say "building FerretDB $ferretdb_version from the Go module proxy into $stack_dir/bin (once)"
+  local src=$stack_dir/src/ferretdb-$ferretdb_version build_log=$stack_dir/ferretdb-build.log mod_dir
+  mod_dir=$(go mod download -json "github.com/FerretDB/FerretDB@$ferretdb_version" 2>"$build_log" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
+  [[ -n $mod_dir && -d $mod_dir ]] || die "could not download FerretDB $ferretdb_version; see $build_log"
+  rm -rf "$src" && mkdir -p "$(dirname "$src")" "$stack_dir/bin"
+  cp -r "$mod_dir" "$src" && chmod -R u+w "$src"
+  echo "$ferretdb_version" >"$src/build/version/version.txt"
+  (cd "$src" && go build -trimpath -o "$ferretdb_bin.tmp" ./cmd/ferretdb) >>"$build_log" 2>&1 \
+    || die "building FerretDB failed; see $build_log"
+  mv "$ferretdb_bin.tmp" "$ferretdb_bin"
+}
+
+start_kafka() {
+  if pid_alive kafka; then say "kafka already running (pid $(cat "$run_dir/kafka.pid"))"; return; fi
+  port_open "$kafka_port" && die "127.0.0.1:$kafka_port is taken by a process this script did not start"
+  local props=$stack_dir/kafka.properties kdata=$data_dir/kafka log=$log_dir/kafka.log
+  mkdir -p "$kdata"
+  cat >"$props" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$controller_port
+listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$kdata
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+log.retention.hours=168
+PROPS
+  local cp="$kafka_home/lib/*"
+  if [[ ! -f $kdata/meta.properties ]]; then
+    local id
+    id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    java -cp "$cp" kafka.tools.StorageTool format -t "$id" -c "$props" >"$log_dir/kafka-format.log" 2>&1 \
+      || die "formatting Kafka storage failed; see $log_dir/kafka-format.log"
+  fi
+  say "starting kafka $kafka_version on 127.0.0.1:$kafka_port (log: $log)"
+  nohup java -Xms256m "-Xmx$kafka_heap" -XX:+UseG1GC -Djava.awt.headless=true \
+    "-Dkafka.logs.dir=$log_dir" -cp "$cp" kafka.Kafka "$props" >"$log" 2>&1 </dev/null &
+  echo $! >"$run_dir/kafka.pid"
+}
+
+start_ferretdb() {
+  if pid_alive ferretdb; then say "ferretdb already running (pid $(cat "$run_dir/ferretdb.pid"))"; return; fi
+  port_open "$mongo_port" && die "127.0.0.1:$mongo_port is taken by a process this script did not start"
+  local fdata=$data_dir/ferretdb log=$log_dir/ferretdb.log
+  mkdir -p "$fdata" "$data_dir/ferretdb-state"
+  say "starting ferretdb $ferretdb_version on 127.0.0.1:$mongo_port (log: $log)"
+  nohup "$ferretdb_bin" --handler=sqlite "--sqlite-url=file:$fdata/" \
+    "--listen-addr=127.0.0.1:$mongo_port" "--state-dir=$data_dir/ferretdb-state" \
+    --telemetry=disable --log-level=warn >"$log" 2>&1 </dev/null &
+  echo $! >"$run_dir/ferretdb.pid"
+}
+
+wait_kafka_ready() {
+  # The port opens before the broker has finished joining its own quorum; wait for the log line.
+  local deadline=$((SECONDS + wait_seconds))
+  until grep -q 'Kafka Server started\|\[KafkaRaftServer nodeId=1\] Kafka Server started' "$log_dir/kafka.log" 2>/dev/null; do
+    pid_alive kafka || die "kafka exited during start-up; last lines of $log_dir/kafka.log:$(printf '\n'; tail -n 20 "$log_dir/kafka.log")"
+    ((SECONDS < deadline)) || die "kafka did not report ready within ${wait_seconds}s; see $log_dir/kafka.log"
+    sleep 0.2
+  done
+}
+
+print_env() {
+  cat <<ENV
+export KAFKA_BROKERS=127.0.0.1:$kafka_port
+export MONGODB_URI=mongodb://127.0.0.1:$mongo_port/hookstream
+ENV
+}
+
+cmd_up() {
+  local t0=$SECONDS
+  mkdir -p "$run_dir" "$log_dir" "$data_dir"
+  install_kafka
+  install_ferretdb
+  start_kafka
+  start_ferretdb
+  wait_port ferretdb "$mongo_port" "$log_dir/ferretdb.log"
+  wait_port kafka "$kafka_port" "$log_dir/kafka.log"
+  wait_kafka_ready
+  say "up in $((SECONDS - t0))s: kafka 127.0.0.1:$kafka_port, ferretdb 127.0.0.1:$mongo_port"
+  print_env
+}
+
+stop_one() { # stop_one <name>
+  local f=$run_dir/$1.pid
+  if ! pid_alive "$1"; then rm -f "$f"; say "$1 not running"; return; fi
+  local pid; pid=$(cat "$f")
+  kill "$pid"
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then say "$1 (pid $pid) ignored SIGTERM for 30s; sending SIGKILL"; kill -9 "$pid"; fi
+  rm -f "$f"
+  say "stopped $1 (pid $pid)"
+}
+
+cmd_down() {
+  stop_one kafka
+  stop_one ferretdb
+}
+
+cmd_status() {
+  local rc=0
+  for svc in kafka:$kafka_port ferretdb:$mongo_port; do
+    local name=${svc%%:*} port=${svc##*:}
+    if pid_alive "$name"; then
+      local state=listening; port_open "$port" || { state="not accepting connections"; rc=1; }
+      printf '%-9s running  pid %-7s 127.0.0.1:%-6s %s\n' "$name" "$(cat "$run_dir/$name.pid")" "$port" "$state"
+    else
+      printf '%-9s stopped\n' "$name"; rc=1
+    fi
+  done
+  printf 'cache:    %s (kafka %s: %s, ferretdb %s: %s)\n' "$stack_dir" \
+    "$kafka_version" "$([[ -f $kafka_home/.complete ]] && echo cached || echo 'not downloaded')" \
+    "$ferretdb_version" "$([[ -x $ferretdb_bin ]] && echo built || echo 'not built')"
+  return $rc
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) print_env ;;
+  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+esac

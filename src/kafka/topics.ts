@@ -1,0 +1,69 @@
+/** Idempotent topic creation for everything hookstream owns. */
+import type { Admin, ITopicConfig } from 'kafkajs';
+import type { TopicNames } from '../config/topics.js';
+import type { Tier } from '../core/retry-policy.js';
+
+const DAY_MS = 86_400_000;
+
+export interface TopicPlan {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replication: number;
+  /** Retention, milliseconds. */
+  readonly retentionMs: number;
+}
+
+/**
+ * What `hookstream topics create` makes. Retention: 7 days for deliveries and events.invalid,
+ * 14 days for dead letters, and for each tier at least 7 days and at least 4× its delay, so a job
+ * parked in the longest tier is always still there when it comes due.
+ */
+export function planTopics(
+  names: TopicNames,
+  opts: { partitions: number; replication: number; retentionMs?: number },
+): TopicPlan[] {
+  const base = opts.retentionMs ?? 7 * DAY_MS;
+  const plan = (topic: string, retentionMs: number): TopicPlan => ({
+    topic,
+    partitions: opts.partitions,
+    replication: opts.replication,
+    retentionMs,
+  });
+  return [
+    plan(names.deliveries, base),
+    ...names.retry.map(({ topic, tier }: { topic: string; tier: Tier }) =>
+      plan(topic, Math.max(base, 4 * tier.delayMs)),
+    ),
+    plan(names.deadLetter, Math.max(base, 14 * DAY_MS)),
+    plan(names.eventsInvalid, base),
+  ];
+}
+
+export interface EnsureResult {
+  readonly created: string[];
+  readonly existing: string[];
+}
+
+/** Creates the topics that do not exist yet; existing ones are left as they are. */
+export async function ensureTopics(admin: Admin, plans: readonly TopicPlan[]): Promise<EnsureResult> {
+  const existing = new Set(await admin.listTopics());
+  const missing = plans.filter((p) => !existing.has(p.topic));
+  if (missing.length > 0) {
+    const topics: ITopicConfig[] = missing.map((p) => ({
+      topic: p.topic,
+      numPartitions: p.partitions,
+      replicationFactor: p.replication,
+      configEntries: [{ name: 'retention.ms', value: String(p.retentionMs) }],
+    }));
+    try {
+      await admin.createTopics({ topics, waitForLeaders: true });
+    } catch (err) {
+      // A concurrent creator may have won the race; anything else is real.
+      if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+    }
+  }
+  return {
+    created: missing.map((p) => p.topic),
+    existing: plans.filter((p) => existing.has(p.topic)).map((p) => p.topic),
+  };
+}
