@@ -1,0 +1,112 @@
+/**
+ * The delivery job carried on `hookstream.deliveries` and the retry tiers, and its JSON codec.
+ * A job never carries secrets: the sender looks them up by `webhook_id` when it signs.
+ */
+import { ENVIRONMENT_RE, EVENT_ID_RE } from './envelope.js';
+import { HookstreamError } from './errors.js';
+import { parseRfc3339 } from './rfc3339.js';
+
+export interface DeliveryJob {
+  readonly delivery_id: string;
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly environment: string;
+  readonly webhook_id: string;
+  /** The number of the attempt this job will make, 1-based. */
+  readonly attempt: number;
+  /** When attempt 1 was made, epoch milliseconds; null until then. The retry budget runs from here. */
+  readonly first_attempt_at: number | null;
+  /** Not to be attempted before this, epoch milliseconds. */
+  readonly due_at: number;
+  /** The event's `created_at` (RFC 3339). */
+  readonly created_at: string;
+  /** Set on jobs made by a manual retry or replay. */
+  readonly replay?: boolean;
+  /** The exact body to POST and sign (`serializeEnvelope`). */
+  readonly body: string;
+}
+
+/**
+ * Values that become HTTP header values (ids, the event type) must be 1–200 visible ASCII
+ * characters. `event_type` is not checked against the taxonomy: a job already in flight stays
+ * deliverable if the taxonomy changes.
+ */
+const HEADER_TOKEN_RE = EVENT_ID_RE;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Validates and encodes a job as compact JSON with a stable key order. Throws `INVALID_JOB`. */
+export function encodeJob(job: DeliveryJob): Buffer {
+  return Buffer.from(JSON.stringify(checkJob(job)), 'utf8');
+}
+
+/** Decodes and validates a job. Unknown fields are dropped. Throws `INVALID_JOB` (details: `field`). */
+export function decodeJob(raw: Buffer | Uint8Array | string): DeliveryJob {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof raw === 'string' ? raw : utf8.decode(raw));
+  } catch (err) {
+    throw new HookstreamError('INVALID_JOB', `delivery job is not UTF-8 JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return checkJob(value);
+}
+
+function checkJob(value: unknown): DeliveryJob {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HookstreamError('INVALID_JOB', 'delivery job must be a JSON object');
+  }
+  const job = value as Record<string, unknown>;
+  const token = (field: string): string => {
+    const v = job[field];
+    if (typeof v !== 'string' || !HEADER_TOKEN_RE.test(v))
+      throw invalidJob(field, 'must be 1-200 visible ASCII characters');
+    return v;
+  };
+  const epochMs = (field: string, v: unknown): number => {
+    if (!Number.isSafeInteger(v) || (v as number) < 0) throw invalidJob(field, 'must be epoch milliseconds');
+    return v as number;
+  };
+
+  const delivery_id = token('delivery_id');
+  const event_id = token('event_id');
+  const event_type = token('event_type');
+  const webhook_id = token('webhook_id');
+  const environment = job['environment'];
+  if (typeof environment !== 'string' || !ENVIRONMENT_RE.test(environment)) {
+    throw invalidJob('environment', 'must match [a-z0-9][a-z0-9-]{0,62}');
+  }
+  const attempt = job['attempt'];
+  if (!Number.isSafeInteger(attempt) || (attempt as number) < 1)
+    throw invalidJob('attempt', 'must be a whole number ≥ 1');
+  const first_attempt_at =
+    job['first_attempt_at'] === null ? null : epochMs('first_attempt_at', job['first_attempt_at']);
+  const due_at = epochMs('due_at', job['due_at']);
+  const created_at = job['created_at'];
+  if (typeof created_at !== 'string' || parseRfc3339(created_at) === null) {
+    throw invalidJob('created_at', 'must be an RFC 3339 date-time');
+  }
+  const replay = job['replay'];
+  if (replay !== undefined && typeof replay !== 'boolean')
+    throw invalidJob('replay', 'must be a boolean when present');
+  const body = job['body'];
+  if (typeof body !== 'string') throw invalidJob('body', 'must be a string');
+
+  return {
+    delivery_id,
+    event_id,
+    event_type,
+    environment,
+    webhook_id,
+    attempt: attempt as number,
+    first_attempt_at,
+    due_at,
+    created_at,
+    ...(replay === true ? { replay: true } : {}),
+    body,
+  };
+}
+
+function invalidJob(field: string, message: string): HookstreamError {
+  return new HookstreamError('INVALID_JOB', `delivery job ${field}: ${message}`, { details: { field } });
+}

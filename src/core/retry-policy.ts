@@ -1,0 +1,160 @@
+/**
+ * The retry schedule: which tier (delay topic) a failed delivery goes to next, or dead-letter.
+ * Pure arithmetic; the caller passes the clock.
+ */
+import { formatDuration, parseDurationWithName } from './duration.js';
+import { HookstreamError } from './errors.js';
+
+export interface Tier {
+  /** Canonical duration spelling, used in topic and group names: `1m` → `hookstream.retry.1m`. */
+  readonly name: string;
+  readonly delayMs: number;
+}
+
+export interface RetryPolicy {
+  /** Strictly increasing delays; the last one repeats. */
+  readonly tiers: readonly Tier[];
+  /** How long after the first attempt a delivery may still be attempted, milliseconds. @default 24 h */
+  readonly budgetMs: number;
+}
+
+export const DEFAULT_RETRY_TIERS = '1m,10m,1h,6h';
+export const DEFAULT_RETRY_BUDGET = '24h';
+
+/**
+ * `"1m,10m,1h,6h"` → tiers. Spaces around commas are allowed. Throws `INVALID_TIER` (details:
+ * `value`, `reason`: `empty`, `invalid_format`, `too_large`, `zero`, `duplicate`, `not_increasing`).
+ */
+export function parseTiers(text: string): Tier[] {
+  if (text.trim() === '')
+    throw invalidTier(text, 'empty', 'the tier list is empty: expected e.g. 1m,10m,1h,6h');
+  const tiers: Tier[] = [];
+  for (const part of text.split(',')) {
+    if (part.trim() === '') throw invalidTier(text, 'empty', `"${text}" has an empty tier`);
+    const { ms, name } = parseDurationWithName(part);
+    if (ms === 0) throw invalidTier(part.trim(), 'zero', `tier "${part.trim()}" must be longer than zero`);
+    const same = tiers.find((t) => t.delayMs === ms);
+    if (same !== undefined) {
+      throw invalidTier(
+        name,
+        'duplicate',
+        `tier "${name}" repeats "${same.name}": each tier needs its own delay`,
+      );
+    }
+    const previous = tiers.at(-1);
+    if (previous !== undefined && ms < previous.delayMs) {
+      throw invalidTier(
+        name,
+        'not_increasing',
+        `tier "${name}" is shorter than "${previous.name}" before it: tiers must increase`,
+      );
+    }
+    tiers.push({ name, delayMs: ms });
+  }
+  return tiers;
+}
+
+/**
+ * Checks tiers and budget together. Throws `INVALID_TIER` when the tiers are not strictly
+ * increasing and positive, or when the budget is shorter than the first tier (no retry could ever
+ * be scheduled).
+ */
+export function createRetryPolicy(tiers: readonly Tier[], budgetMs: number): RetryPolicy {
+  if (tiers.length === 0) throw invalidTier('', 'empty', 'at least one retry tier is required');
+  tiers.forEach((tier, i) => {
+    const previous = i === 0 ? 0 : tiers[i - 1]!.delayMs;
+    if (!Number.isSafeInteger(tier.delayMs) || tier.delayMs <= previous) {
+      throw invalidTier(
+        tier.name,
+        'not_increasing',
+        `tier "${tier.name}" must be longer than zero and than the tier before it`,
+      );
+    }
+  });
+  const first = tiers[0]!;
+  if (!Number.isSafeInteger(budgetMs) || budgetMs < first.delayMs) {
+    throw invalidTier(
+      String(budgetMs),
+      'budget_too_short',
+      `the retry budget (${Number.isSafeInteger(budgetMs) && budgetMs >= 0 ? formatDuration(budgetMs) : budgetMs}) is shorter than the first tier (${first.name}): no retry could ever be scheduled`,
+    );
+  }
+  return Object.freeze({ tiers: Object.freeze([...tiers]), budgetMs });
+}
+
+/** `parseTiers` + `parseDuration` + `createRetryPolicy`; defaults `1m,10m,1h,6h` and `24h`. */
+export function parseRetryPolicy(
+  tiers: string = DEFAULT_RETRY_TIERS,
+  budget: string = DEFAULT_RETRY_BUDGET,
+): RetryPolicy {
+  return createRetryPolicy(parseTiers(tiers), parseDurationWithName(budget).ms);
+}
+
+export interface FailedAttempt {
+  /** When attempt 1 was made, epoch milliseconds: the budget runs from here. */
+  readonly firstAttemptAtMs: number;
+  /** Now, epoch milliseconds. */
+  readonly now: number;
+  /** The attempt that just failed, 1-based. */
+  readonly attempt: number;
+  /** The receiver's `Retry-After`, milliseconds from now (see `parseRetryAfter`); null/absent: none. */
+  readonly retryAfterMs?: number | null;
+}
+
+export type NextAttempt =
+  | {
+      readonly kind: 'retry';
+      readonly tier: Tier;
+      /** `now + tier.delayMs`, epoch milliseconds. */
+      readonly dueAtMs: number;
+      /** The number of the attempt being scheduled: `attempt + 1`. */
+      readonly attempt: number;
+    }
+  | { readonly kind: 'dead-letter'; readonly reason: 'budget_exhausted' };
+
+/**
+ * Decides where a failed delivery goes next.
+ *
+ * A tier *fits* when `now + tier.delayMs <= firstAttemptAtMs + budgetMs` (landing exactly on the
+ * deadline still fits).
+ *
+ * 1. The *scheduled* delay of the attempt after attempt `n` is tier `n - 1` (0-based); past the
+ *    last tier, the last tier repeats. With the defaults: 1m, 10m, 1h, 6h, 6h, 6h, …
+ * 2. The *wanted* delay is the larger of the scheduled delay and `retryAfterMs`: Retry-After can
+ *    only lengthen the wait, never shorten it (a value of 0, a date in the past, NaN: no effect).
+ * 3. The next attempt goes to the smallest tier whose delay is ≥ the wanted delay and fits. Without
+ *    Retry-After this is the scheduled tier itself.
+ * 4. If no such tier fits (the wanted delay is longer than every tier, or the tiers long enough
+ *    would pass the budget), it goes to the largest tier that fits — sooner than the receiver
+ *    asked, but a retry rather than giving up.
+ * 5. If no tier fits at all, dead-letter with reason `budget_exhausted`.
+ *
+ * Every retry therefore has `now < dueAtMs <= firstAttemptAtMs + budgetMs`.
+ *
+ * @example
+ * // defaults, Retry-After: 120 after the first attempt → the 10m tier (smallest ≥ 2 min)
+ * nextAttempt({ firstAttemptAtMs: t0, now: t0, attempt: 1, retryAfterMs: 120_000 }, policy)
+ */
+export function nextAttempt(failed: FailedAttempt, policy: RetryPolicy): NextAttempt {
+  const { firstAttemptAtMs, now, attempt } = failed;
+  if (!Number.isSafeInteger(attempt) || attempt < 1)
+    throw new RangeError(`attempt must be 1 or more, got ${attempt}`);
+  if (!Number.isFinite(firstAttemptAtMs) || !Number.isFinite(now)) {
+    throw new RangeError(`firstAttemptAtMs and now must be finite, got ${firstAttemptAtMs} and ${now}`);
+  }
+  const tiers = policy.tiers;
+  const remainingMs = firstAttemptAtMs + policy.budgetMs - now;
+  const scheduledMs = tiers[Math.min(attempt - 1, tiers.length - 1)]!.delayMs;
+  const retryAfterMs = failed.retryAfterMs;
+  const wantedMs =
+    typeof retryAfterMs === 'number' && retryAfterMs > scheduledMs ? retryAfterMs : scheduledMs;
+
+  let chosen = tiers.find((t) => t.delayMs >= wantedMs && t.delayMs <= remainingMs);
+  if (chosen === undefined) chosen = tiers.findLast((t) => t.delayMs <= remainingMs);
+  if (chosen === undefined) return { kind: 'dead-letter', reason: 'budget_exhausted' };
+  return { kind: 'retry', tier: chosen, dueAtMs: now + chosen.delayMs, attempt: attempt + 1 };
+}
+
+function invalidTier(value: string, reason: string, message: string): HookstreamError {
+  return new HookstreamError('INVALID_TIER', message, { details: { value, reason } });
+}
