@@ -1,0 +1,121 @@
+/**
+ * The `deliveries` collection: one document per (event, webhook), written by the senders in batches
+ * and read by the admin API.
+ *
+ * Each attempt outcome is one upsert: `$set` of the current status, `$setOnInsert` of what never
+ * changes, and `$push` of the attempt onto `last_attempts` (MongoDB keeps the last 20 via `$slice`;
+ * FerretDB ignores `$slice`, and the list stays short anyway because the retry budget bounds the
+ * number of attempts).
+ */
+import type { Collection, Db } from 'mongodb';
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'retrying' | 'failed';
+
+/** Outcome class of one attempt — also the `outcome` label of the attempt metrics. */
+export type AttemptOutcome =
+  | 'success'
+  | 'http_3xx'
+  | 'http_4xx'
+  | 'http_410'
+  | 'http_429'
+  | 'http_5xx'
+  | 'timeout'
+  | 'connection_refused'
+  | 'dns'
+  | 'tls'
+  | 'network'
+  | 'forbidden_target'
+  | 'webhook_unavailable';
+
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly at: Date;
+  /** `deliveries` for first attempts, else the tier name (`1m`, …). */
+  readonly tier: string;
+  readonly outcome: AttemptOutcome;
+  readonly status_code: number | null;
+  readonly latency_ms: number;
+  /** Short error text (never a secret), null on success. */
+  readonly error: string | null;
+}
+
+export interface DeliveryDoc {
+  _id: string;
+  webhook_id: string;
+  environment: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: Date | null;
+  /** Why it was dead-lettered (`budget_exhausted`, `webhook_disabled`, …). */
+  failure_reason: string | null;
+  event_created_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  last_attempts: AttemptRecord[];
+  /** The exact JSON body that is POSTed and signed, kept for replays. */
+  body: string;
+}
+
+export const ATTEMPTS_KEPT = 20;
+
+export function deliveriesCollection(db: Db): Collection<DeliveryDoc> {
+  return db.collection<DeliveryDoc>('deliveries');
+}
+
+export async function ensureDeliveryIndexes(db: Db): Promise<void> {
+  const col = deliveriesCollection(db);
+  // "deliveries of webhook W by time" (history pages, newest first)
+  await col.createIndex({ webhook_id: 1, created_at: -1, _id: -1 }, { name: 'webhook_created' });
+  // "failed (of webhook W) since T" (replay, alerts)
+  await col.createIndex({ status: 1, updated_at: 1 }, { name: 'status_updated' });
+  await col.createIndex({ webhook_id: 1, status: 1, updated_at: 1 }, { name: 'webhook_status_updated' });
+}
+
+/** What a sender knows after one attempt (or a decision without an attempt, e.g. webhook disabled). */
+export interface DeliveryUpdate {
+  readonly delivery_id: string;
+  readonly webhook_id: string;
+  readonly environment: string;
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly event_created_at: Date;
+  readonly body: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly next_attempt_at: Date | null;
+  readonly failure_reason: string | null;
+  readonly attempt: AttemptRecord | null;
+  readonly now: Date;
+}
+
+/** The bulkWrite operation for one update. */
+export function deliveryUpsert(u: DeliveryUpdate) {
+  return {
+    updateOne: {
+      filter: { _id: u.delivery_id },
+      upsert: true,
+      update: {
+        $set: {
+          status: u.status,
+          attempts: u.attempts,
+          next_attempt_at: u.next_attempt_at,
+          failure_reason: u.failure_reason,
+          updated_at: u.now,
+        },
+        $setOnInsert: {
+          webhook_id: u.webhook_id,
+          environment: u.environment,
+          event_id: u.event_id,
+          event_type: u.event_type,
+          event_created_at: u.event_created_at,
+          created_at: u.now,
+          body: u.body,
+          ...(u.attempt ? {} : { last_attempts: [] }),
+        },
+        ...(u.attempt ? { $push: { last_attempts: { $each: [u.attempt], $slice: -ATTEMPTS_KEPT } } } : {}),
+      },
+    },
+  } as const;
+}

@@ -1,0 +1,108 @@
+/**
+ * Prometheus metrics (prom-client). Names follow Prometheus conventions: `hookstream_` prefix,
+ * `_total` counters, `_seconds` durations. Labels are bounded: tier, outcome class, reason, role —
+ * never a URL or a webhook id (those belong in logs).
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'hookstream_process_' });
+
+const LATENCY_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 21600, 86400,
+];
+
+export const metrics = {
+  attempts: new Counter({
+    name: 'hookstream_attempts_total',
+    help: 'Delivery attempts by tier (deliveries = first attempt) and outcome class.',
+    labelNames: ['tier', 'outcome'] as const,
+    registers: [registry],
+  }),
+  attemptDuration: new Histogram({
+    name: 'hookstream_attempt_duration_seconds',
+    help: 'Duration of one HTTP attempt, by tier and outcome class.',
+    labelNames: ['tier', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+    registers: [registry],
+  }),
+  retriesScheduled: new Counter({
+    name: 'hookstream_retries_scheduled_total',
+    help: 'Jobs moved to a retry tier, by the tier they failed in and the tier they go to.',
+    labelNames: ['from', 'to'] as const,
+    registers: [registry],
+  }),
+  deadLettered: new Counter({
+    name: 'hookstream_dead_lettered_total',
+    help: 'Jobs written to the dead-letter topic, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
+  eventsRouted: new Counter({
+    name: 'hookstream_events_routed_total',
+    help: 'Domain events the router decoded and validated.',
+    registers: [registry],
+  }),
+  eventsMatched: new Counter({
+    name: 'hookstream_events_matched_total',
+    help: 'Delivery jobs produced by the router (one per matching webhook).',
+    registers: [registry],
+  }),
+  eventsUnmatched: new Counter({
+    name: 'hookstream_events_unmatched_total',
+    help: 'Valid domain events that matched no webhook.',
+    registers: [registry],
+  }),
+  eventsInvalid: new Counter({
+    name: 'hookstream_events_invalid_total',
+    help: 'Domain events quarantined to events.invalid, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
+  endToEnd: new Histogram({
+    name: 'hookstream_end_to_end_seconds',
+    help: 'Event created_at to the 2xx of its delivery, by tier of the successful attempt.',
+    labelNames: ['tier'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  }),
+  lateness: new Histogram({
+    name: 'hookstream_dispatch_lateness_seconds',
+    help: 'Attempt start minus the job due time, by tier (negative values are clamped to 0).',
+    labelNames: ['tier'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600],
+    registers: [registry],
+  }),
+  inFlight: new Gauge({
+    name: 'hookstream_in_flight_attempts',
+    help: 'HTTP attempts in flight, by tier.',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+  }),
+  pausedPartitions: new Gauge({
+    name: 'hookstream_paused_partitions',
+    help: 'Partitions paused because their head job is not due yet, by tier.',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+  }),
+  deliveryRecordsPending: new Gauge({
+    name: 'hookstream_delivery_records_pending',
+    help: 'Delivery record writes buffered, waiting for MongoDB.',
+    registers: [registry],
+  }),
+  deliveryRecordFailures: new Counter({
+    name: 'hookstream_delivery_record_write_failures_total',
+    help: 'Failed MongoDB bulk writes of delivery records (retried).',
+    registers: [registry],
+  }),
+  webhooksIndexed: new Gauge({
+    name: 'hookstream_webhooks_indexed',
+    help: 'Enabled webhooks in the router index.',
+    registers: [registry],
+  }),
+  webhookRefreshFailures: new Counter({
+    name: 'hookstream_webhook_refresh_failures_total',
+    help: 'Failed polls of MongoDB for changed webhooks (routing continues from the cache).',
+    registers: [registry],
+  }),
+};

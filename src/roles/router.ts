@@ -1,0 +1,47 @@
+/** Composition root of the router role. */
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { topicNames } from '../config/topics.js';
+import { HookstreamError } from '../core/errors.js';
+import { createKafka } from '../kafka/client.js';
+import { ensureWebhookIndexes } from '../mongo/webhooks.js';
+import { createEventDecoder } from '../router/decode.js';
+import { LiveWebhookIndex } from '../router/live-index.js';
+import { Router } from '../router/router.js';
+import { connectMongoWithRetry, type RoleContext, runRole } from './runtime.js';
+
+export async function startRouter({ config, logger, signal, ops, started }: RoleContext): Promise<void> {
+  const mongo = await connectMongoWithRetry(config, logger, signal);
+  started.push({ name: 'mongodb (router)', close: () => mongo.close() });
+  await ensureWebhookIndexes(mongo.db);
+
+  const index = new LiveWebhookIndex(mongo.db, logger, config.webhookRefreshMs);
+  await index.start(signal);
+  const names = topicNames(config.topicPrefix, config.tiers);
+  const registry = config.schemaRegistryUrl ? new SchemaRegistry({ host: config.schemaRegistryUrl }) : null;
+  const router = new Router({
+    kafka: createKafka({
+      brokers: config.kafka.brokers,
+      clientId: `${config.kafka.clientId}-router`,
+      logger,
+    }),
+    logger,
+    decoder: createEventDecoder(registry),
+    webhooks: index,
+    eventTopics: config.eventTopics,
+    groupId: names.routerGroup,
+    deliveriesTopic: names.deliveries,
+    invalidTopic: names.eventsInvalid,
+  });
+  await router.start();
+  started.push({ name: 'router', close: () => router.close() });
+  ops.check('router', () => router.ready);
+}
+
+export function runRouter(args: string[]): Promise<number> {
+  if (args.length > 0)
+    throw new HookstreamError(
+      'VALIDATION_FAILED',
+      `hookstream router takes no arguments, got: ${args.join(' ')}`,
+    );
+  return runRole('router', startRouter);
+}

@@ -1,0 +1,75 @@
+/** What every role shares: configuration, logger, the ops server, MongoDB with start-up retries. */
+import { type Config, loadConfig } from '../config/config.js';
+import { HookstreamError } from '../core/errors.js';
+import { connectMongo, type Mongo } from '../mongo/client.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { OpsServer } from '../observability/ops-server.js';
+import { type Component, runUntilSignal } from './lifecycle.js';
+
+export interface RoleContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  readonly ops: OpsServer;
+  /** Push a component as soon as it runs; closed in reverse order on shutdown. */
+  readonly started: Component[];
+}
+
+export type RoleStarter = (ctx: RoleContext) => Promise<void>;
+
+/** Runs one or more role starters in one process until SIGTERM/SIGINT; returns the exit code. */
+export async function runRole(role: string, ...starters: RoleStarter[]): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, base: { role } });
+  return runUntilSignal(logger, async (signal, started) => {
+    const ops = new OpsServer(logger);
+    started.push(ops);
+    if (config.metricsPort > 0) await ops.listen(config.metricsPort);
+    for (const start of starters) await start({ config, logger, signal, ops, started });
+    logger.info({ role }, 'hookstream started');
+  });
+}
+
+/** Connects to MongoDB, retrying every 2 s (logging each failure) until it answers or `signal` aborts. */
+export async function connectMongoWithRetry(
+  config: Config,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<Mongo> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectMongo(config.mongodb.uri);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      logger.warn({ err: (err as Error).message, attempt }, 'MongoDB not reachable yet; retrying in 2 s');
+      await new Promise((r) => setTimeout(r, 2_000));
+      if (signal.aborted)
+        throw new HookstreamError('STORE_UNAVAILABLE', 'shutdown while waiting for MongoDB');
+    }
+  }
+}
+
+/** A readiness check that pings MongoDB at most every `everyMs` and remembers the answer. */
+export function mongoPingCheck(mongo: Mongo, everyMs = 5_000): () => Promise<boolean> {
+  let last = 0;
+  let ok = false;
+  return async () => {
+    if (Date.now() - last < everyMs) return ok;
+    last = Date.now();
+    ok = await mongo.db
+      .command({ ping: 1 }, { timeoutMS: 2_000 })
+      .then(() => true)
+      .catch(() => false);
+    return ok;
+  };
+}
+
+export function requireSecretKey(config: Config, role: string): Buffer {
+  if (config.secretKey === null) {
+    throw new HookstreamError(
+      'INVALID_CONFIG',
+      `HOOKSTREAM_SECRET_KEY: is required by the ${role} role (openssl rand -hex 32)`,
+    );
+  }
+  return config.secretKey;
+}

@@ -1,0 +1,96 @@
+/**
+ * Commit bookkeeping for one partition. Jobs are dispatched in offset order but finish in any
+ * order; the committable offset is the lowest job not yet finished (or one past the last
+ * dispatched when none is pending), so a crash never skips an unfinished job.
+ */
+export class PartitionProgress {
+  /** Dispatched offsets not yet finished, in dispatch (= offset) order. */
+  readonly #pending: number[] = [];
+  readonly #finished = new Set<number>();
+  #highestDispatched = -1;
+  #committed: number;
+
+  /** @param committed the group's committed offset for this partition when tracking began (-1: none). */
+  constructor(committed = -1) {
+    this.#committed = committed;
+  }
+
+  /** True for an offset this process already dispatched (a re-fetch after a rebalance): skip it. */
+  seen(offset: number): boolean {
+    return offset <= this.#highestDispatched;
+  }
+
+  dispatched(offset: number): void {
+    if (offset <= this.#highestDispatched)
+      throw new RangeError(`offset ${offset} dispatched twice or out of order`);
+    this.#highestDispatched = offset;
+    this.#pending.push(offset);
+  }
+
+  finished(offset: number): void {
+    this.#finished.add(offset);
+    while (this.#pending.length > 0 && this.#finished.has(this.#pending[0]!)) {
+      this.#finished.delete(this.#pending.shift()!);
+    }
+  }
+
+  get inFlight(): number {
+    return this.#pending.length;
+  }
+
+  /** The offset to commit now (the next one to read after a restart), or null when nothing new. */
+  committable(): number | null {
+    const next = this.#pending.length > 0 ? this.#pending[0]! : this.#highestDispatched + 1;
+    return next > this.#committed && this.#highestDispatched >= 0 ? next : null;
+  }
+
+  markCommitted(offset: number): void {
+    if (offset > this.#committed) this.#committed = offset;
+  }
+}
+
+/**
+ * A counting semaphore for the in-flight window. `acquire` waits for a slot, calling `whileWaiting`
+ * (the consumer heartbeat) every `tickMs` so a long wait never costs the group membership.
+ */
+export class Window {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(readonly size: number) {
+    this.#free = size;
+  }
+
+  get inUse(): number {
+    return this.size - this.#free;
+  }
+
+  async acquire(whileWaiting?: () => Promise<void>, tickMs = 1_000): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    let granted = false;
+    const slot = new Promise<void>((resolve) =>
+      this.#waiters.push(() => {
+        granted = true;
+        resolve();
+      }),
+    );
+    while (!granted) {
+      await Promise.race([slot, new Promise((r) => setTimeout(r, tickMs))]);
+      if (!granted && whileWaiting) await whileWaiting().catch(() => {});
+    }
+  }
+
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#free++;
+  }
+
+  /** Resolves when every slot is free again. */
+  async idle(pollMs = 20): Promise<void> {
+    while (this.#free < this.size) await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
