@@ -3,10 +3,12 @@
 # FerretDB (MongoDB wire protocol, SQLite backend), both on loopback.
 #
 #   scripts/stack.sh up | down | status | env
+#   scripts/stack.sh start kafka|ferretdb | stop kafka|ferretdb     (one service; fault tests use these)
 #
 # Everything it downloads, builds, stores and logs lives under $HOOKSTREAM_STACK_DIR
 # (default: <repo>/.stack, git-ignored). `up` is idempotent; `down` stops only the processes whose
-# pid files it wrote.
+# pid files it wrote. HOOKSTREAM_STACK_INSTANCE names a separate instance (own data, logs, pids;
+# give it other ports), e.g. for fault-injection tests that stop and start services.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,9 +23,11 @@ wait_seconds=${HOOKSTREAM_STACK_WAIT_SECONDS:-120}
 
 kafka_home=$stack_dir/kafka-$kafka_version
 ferretdb_bin=$stack_dir/bin/ferretdb-$ferretdb_version
-run_dir=$stack_dir/run
-log_dir=$stack_dir/logs
-data_dir=$stack_dir/data
+instance=${HOOKSTREAM_STACK_INSTANCE:-}
+instance_dir=$stack_dir${instance:+/instances/$instance}
+run_dir=$instance_dir/run
+log_dir=$instance_dir/logs
+data_dir=$instance_dir/data
 
 say() { printf 'stack: %s\n' "$*" >&2; }
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
@@ -97,7 +101,7 @@ install_ferretdb() {
 start_kafka() {
   if pid_alive kafka; then say "kafka already running (pid $(cat "$run_dir/kafka.pid"))"; return; fi
   port_open "$kafka_port" && die "127.0.0.1:$kafka_port is taken by a process this script did not start"
-  local props=$stack_dir/kafka.properties kdata=$data_dir/kafka log=$log_dir/kafka.log
+  local props=$instance_dir/kafka.properties kdata=$data_dir/kafka log=$log_dir/kafka.log
   mkdir -p "$kdata"
   cat >"$props" <<PROPS
 process.roles=broker,controller
@@ -141,7 +145,7 @@ start_ferretdb() {
   say "starting ferretdb $ferretdb_version on 127.0.0.1:$mongo_port (log: $log)"
   nohup "$ferretdb_bin" --handler=sqlite "--sqlite-url=file:$fdata/" \
     "--listen-addr=127.0.0.1:$mongo_port" "--state-dir=$data_dir/ferretdb-state" \
-    --telemetry=disable --log-level=warn >"$log" 2>&1 </dev/null &
+    --telemetry=disable --log-level=warn --debug-addr=- >"$log" 2>&1 </dev/null &
   echo $! >"$run_dir/ferretdb.pid"
 }
 
@@ -209,10 +213,21 @@ cmd_status() {
   return $rc
 }
 
+cmd_start_one() {
+  mkdir -p "$run_dir" "$log_dir" "$data_dir"
+  case "${1:-}" in
+    kafka) install_kafka; start_kafka; wait_port kafka "$kafka_port" "$log_dir/kafka.log"; wait_kafka_ready ;;
+    ferretdb) install_ferretdb; start_ferretdb; wait_port ferretdb "$mongo_port" "$log_dir/ferretdb.log" ;;
+    *) die "start what? kafka or ferretdb" ;;
+  esac
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) print_env ;;
-  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+  start) cmd_start_one "${2:-}" ;;
+  stop) [[ ${2:-} == kafka || ${2:-} == ferretdb ]] || die "stop what? kafka or ferretdb"; stop_one "$2" ;;
+  *) echo "usage: $0 up|down|status|env|start <svc>|stop <svc>" >&2; exit 2 ;;
 esac

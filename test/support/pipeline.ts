@@ -57,8 +57,8 @@ export async function pipelineEnv(
   const names = topicNames(config.topicPrefix, config.tiers);
   const admin = await r.admin();
   await ensureTopics(admin, [
-    ...planTopics(names, { partitions: 2, replication: 1 }),
-    { topic: eventTopic, partitions: 2, replication: 1, retentionMs: 86_400_000 },
+    ...planTopics(names, { partitions: config.topicPartitions, replication: 1 }),
+    { topic: eventTopic, partitions: config.topicPartitions, replication: 1, retentionMs: 86_400_000 },
   ]);
   const { MongoClient } = await import('mongodb');
   const client = await new MongoClient(mongoUri).connect();
