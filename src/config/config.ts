@@ -91,6 +91,12 @@ export const VARIABLES = [
       '`full`: a delivery record with its attempts for every delivery; `failures`: records only for deliveries that needed a retry (faster, less history).',
   },
   {
+    name: 'HOOKSTREAM_LAG_INTERVAL_MS',
+    default: '15000',
+    description:
+      'How often the router role measures consumer lag and tier overdue time for /metrics, milliseconds (0 disables).',
+  },
+  {
     name: 'HOOKSTREAM_TOPIC_PARTITIONS',
     default: '12',
     description: 'Partitions for topics created by `hookstream topics create`.',
@@ -155,6 +161,8 @@ export interface Config {
   /** @default 24 h */
   readonly secretOverlapMs: number;
   readonly deliveryRecords: DeliveryRecordMode;
+  /** @default 15_000 ms; 0 disables the lag collector */
+  readonly lagIntervalMs: number;
   readonly topicPartitions: number;
   readonly topicReplication: number;
   readonly api: { readonly port: number; readonly host: string };
@@ -292,6 +300,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookCacheMs: int(env, 'HOOKSTREAM_WEBHOOK_CACHE_MS', 0, 60_000),
     secretOverlapMs: duration(env, 'HOOKSTREAM_SECRET_OVERLAP'),
     deliveryRecords: mode,
+    lagIntervalMs: int(env, 'HOOKSTREAM_LAG_INTERVAL_MS', 0, 3_600_000),
     topicPartitions: int(env, 'HOOKSTREAM_TOPIC_PARTITIONS', 1, 10_000),
     topicReplication: int(env, 'HOOKSTREAM_TOPIC_REPLICATION', 1, 10),
     api: { port: int(env, 'HOOKSTREAM_API_PORT', 0, 65_535), host: str(env, 'HOOKSTREAM_API_HOST') },

@@ -6,7 +6,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'hookstream_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'hookstream_' });
 
 const LATENCY_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 21600, 86400,
@@ -98,6 +98,18 @@ export const metrics = {
   webhooksIndexed: new Gauge({
     name: 'hookstream_webhooks_indexed',
     help: 'Enabled webhooks in the router index.',
+    registers: [registry],
+  }),
+  consumerLag: new Gauge({
+    name: 'hookstream_consumer_lag',
+    help: 'Messages not yet consumed (end offset minus committed offset), by group, topic and partition.',
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers: [registry],
+  }),
+  tierOverdue: new Gauge({
+    name: 'hookstream_tier_overdue_seconds',
+    help: 'Now minus the due time of the oldest job not yet attempted, by tier (deliveries = first attempts); 0 when nothing is due.',
+    labelNames: ['tier'] as const,
     registers: [registry],
   }),
   webhookRefreshFailures: new Counter({

@@ -4,6 +4,7 @@ import { topicNames } from '../config/topics.js';
 import { HookstreamError } from '../core/errors.js';
 import { createKafka } from '../kafka/client.js';
 import { ensureWebhookIndexes } from '../mongo/webhooks.js';
+import { LagCollector } from '../observability/lag.js';
 import { createEventDecoder } from '../router/decode.js';
 import { LiveWebhookIndex } from '../router/live-index.js';
 import { Router } from '../router/router.js';
@@ -35,6 +36,18 @@ export async function startRouter({ config, logger, signal, ops, started }: Role
   await router.start();
   started.push({ name: 'router', close: () => router.close() });
   ops.check('router', () => router.ready);
+
+  // The router runs wherever hookstream runs: it also measures lag and overdue time for /metrics.
+  if (config.lagIntervalMs > 0) {
+    const lag = new LagCollector({
+      kafka: createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-lag`, logger }),
+      logger,
+      names,
+      eventTopics: config.eventTopics,
+    });
+    lag.start(config.lagIntervalMs);
+    started.push({ name: 'lag collector', close: () => lag.close() });
+  }
 }
 
 export function runRouter(args: string[]): Promise<number> {

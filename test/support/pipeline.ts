@@ -50,6 +50,7 @@ export async function pipelineEnv(
     HOOKSTREAM_WEBHOOK_CACHE_MS: '500',
     HOOKSTREAM_METRICS_PORT: '0',
     HOOKSTREAM_TOPIC_PARTITIONS: '2',
+    HOOKSTREAM_LAG_INTERVAL_MS: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,
   };

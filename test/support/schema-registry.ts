@@ -33,18 +33,21 @@ export class SchemaRegistryDouble {
     return id;
   }
 
-  #route(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+  #route(req: http.IncomingMessage, body: string, res: http.ServerResponse): unknown {
     const json = (status: number, value: unknown) =>
-      res.writeHead(status, { 'content-type': 'application/vnd.schemaregistry.v1+json' }).end(JSON.stringify(value));
+      res
+        .writeHead(status, { 'content-type': 'application/vnd.schemaregistry.v1+json' })
+        .end(JSON.stringify(value));
     const url = req.url ?? '';
-    let m: RegExpExecArray | null;
-    if (req.method === 'GET' && (m = /^\/schemas\/ids\/(\d+)/.exec(url))) {
-      const s = this.#schemas.get(Number(m[1]));
+    const byId = /^\/schemas\/ids\/(\d+)/.exec(url);
+    if (req.method === 'GET' && byId) {
+      const s = this.#schemas.get(Number(byId[1]));
       return s ? json(200, s) : json(404, { error_code: 40403, message: 'Schema not found' });
     }
-    if (req.method === 'POST' && (m = /^\/subjects\/([^/]+)\/versions$/.exec(url))) {
+    const register = /^\/subjects\/([^/]+)\/versions$/.exec(url);
+    if (req.method === 'POST' && register) {
       const { schema } = JSON.parse(body) as { schema: string };
-      return json(200, { id: this.add(schema, decodeURIComponent(m[1]!)) });
+      return json(200, { id: this.add(schema, decodeURIComponent(register[1]!)) });
     }
     if (/^\/config\//.test(url)) return json(200, { compatibilityLevel: 'BACKWARD' });
     return json(404, { error_code: 404, message: `no route ${req.method} ${url}` });

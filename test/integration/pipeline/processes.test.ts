@@ -15,7 +15,9 @@ describe('sender processes (built CLI, real Kafka and MongoDB)', () => {
     await insertWebhook(p.db, { environment: 'prod', url: `${rx.url}/b`, event_types: ['vendor.*'] });
     await startPipeline(r, p, { senders: false });
 
-    const first = r.add(spawnRole(['sender', '--tier', 'all'], { ...p.env, LOG_LEVEL: 'info' }), (x) => stopRole(x));
+    const first = r.add(spawnRole(['sender', '--tier', 'all'], { ...p.env, LOG_LEVEL: 'info' }), (x) =>
+      stopRole(x),
+    );
     const events = Array.from({ length: 300 }, () => event('prod', 'vendor.status_changed'));
     await publish(r, p.eventTopic, events);
     await waitFor(() => rx.received.length >= 60, { timeout: 30_000, message: 'first sender delivering' });
@@ -23,10 +25,16 @@ describe('sender processes (built CLI, real Kafka and MongoDB)', () => {
     const { signal } = await first.exited;
     expect(signal).toBe('SIGKILL');
 
-    const second: RoleProcess = r.add(spawnRole(['sender', '--tier', 'all'], { ...p.env, LOG_LEVEL: 'info' }), (x) => stopRole(x));
+    const second: RoleProcess = r.add(
+      spawnRole(['sender', '--tier', 'all'], { ...p.env, LOG_LEVEL: 'info' }),
+      (x) => stopRole(x),
+    );
     const expected = events.length * 2;
     const unique = () => new Set(rx.received.map((x) => x.headers['coverbase-delivery-id'])).size;
-    await waitFor(() => unique() === expected, { timeout: 60_000, message: `${expected} distinct deliveries` });
+    await waitFor(() => unique() === expected, {
+      timeout: 60_000,
+      message: `${expected} distinct deliveries`,
+    });
     const duplicates = rx.received.length - expected;
     process.stderr.write(`kill -9 of a sender: ${expected} deliveries, 0 lost, ${duplicates} duplicated\n`);
     // Only what was in flight (window 20, plus up to one commit interval of finished work) repeats.
@@ -39,11 +47,20 @@ describe('sender processes (built CLI, real Kafka and MongoDB)', () => {
 
   it('shuts down on SIGTERM within 30 s, finishing in-flight attempts, exit code 0', async () => {
     const p = await pipelineEnv(r);
-    const rx = r.add(await new TestReceiver(() => ({ status: 200, delayMs: 1_500 })).start(), (x) => x.close());
+    const rx = r.add(await new TestReceiver(() => ({ status: 200, delayMs: 1_500 })).start(), (x) =>
+      x.close(),
+    );
     await insertWebhook(p.db, { environment: 'prod', url: `${rx.url}/slow`, event_types: ['*'] });
     await startPipeline(r, p, { senders: false });
-    const sender = r.add(spawnRole(['sender', '--tier', 'deliveries'], { ...p.env, LOG_LEVEL: 'info' }), (x) => stopRole(x));
-    await publish(r, p.eventTopic, Array.from({ length: 10 }, () => event('prod', 'vendor.created')));
+    const sender = r.add(
+      spawnRole(['sender', '--tier', 'deliveries'], { ...p.env, LOG_LEVEL: 'info' }),
+      (x) => stopRole(x),
+    );
+    await publish(
+      r,
+      p.eventTopic,
+      Array.from({ length: 10 }, () => event('prod', 'vendor.created')),
+    );
     await waitFor(() => rx.received.length >= 1, { timeout: 30_000 });
     const t0 = Date.now();
     sender.kill('SIGTERM');

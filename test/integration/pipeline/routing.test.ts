@@ -3,11 +3,20 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
 import { webhooksCollection } from '../../../src/mongo/webhooks.js';
 import { resources, sleep, waitFor } from '../../support/helpers.js';
-import { event, insertWebhook, pipelineEnv, publish, readTopic, startPipeline } from '../../support/pipeline.js';
+import {
+  event,
+  insertWebhook,
+  pipelineEnv,
+  publish,
+  readTopic,
+  startPipeline,
+} from '../../support/pipeline.js';
 import { TestReceiver } from '../../support/receiver.js';
 import { SchemaRegistryDouble } from '../../support/schema-registry.js';
 
-const envelopeSchema = JSON.parse(readFileSync(new URL('../../../schemas/envelope.avsc', import.meta.url), 'utf8'));
+const envelopeSchema = JSON.parse(
+  readFileSync(new URL('../../../schemas/envelope.avsc', import.meta.url), 'utf8'),
+);
 
 describe('router on real Kafka and MongoDB', () => {
   const r = resources();
@@ -36,7 +45,13 @@ describe('router on real Kafka and MongoDB', () => {
     const invalid = await readTopic(r, p.names.eventsInvalid, (m) => m.length >= 5);
     expect(invalid).toHaveLength(5);
     const codes = invalid.map((m) => m.headers['hookstream-error-code']);
-    expect(codes).toEqual(['UNDECODABLE_EVENT', 'INVALID_ENVELOPE', 'INVALID_ENVELOPE', 'UNDECODABLE_EVENT', 'UNKNOWN_SCHEMA']);
+    expect(codes).toEqual([
+      'UNDECODABLE_EVENT',
+      'INVALID_ENVELOPE',
+      'INVALID_ENVELOPE',
+      'UNDECODABLE_EVENT',
+      'UNKNOWN_SCHEMA',
+    ]);
     expect(invalid[1]!.headers['hookstream-error-message']).toMatch(/event_id/);
     expect(invalid[2]!.headers['hookstream-error-message']).toMatch(/event_type/);
     expect(invalid[4]!.headers['hookstream-error-message']).toMatch(/schema id 12345/);
@@ -84,7 +99,10 @@ describe('router on real Kafka and MongoDB', () => {
     await admin.createTopics({ topics: [{ topic: lateTopic, numPartitions: 1 }], waitForLeaders: true });
     const e = event('prod', 'vendor.created');
     await publish(r, lateTopic, [e]);
-    await waitFor(() => rx.received.length === 1, { timeout: 30_000, message: 'delivery from the late topic' });
+    await waitFor(() => rx.received.length === 1, {
+      timeout: 30_000,
+      message: 'delivery from the late topic',
+    });
     expect(rx.received[0]!.headers['coverbase-event-id']).toBe(e.event_id);
   }, 45_000);
 
@@ -92,7 +110,11 @@ describe('router on real Kafka and MongoDB', () => {
     const p = await pipelineEnv(r, { HOOKSTREAM_WEBHOOK_REFRESH_MS: '2000' });
     const rx = r.add(await new TestReceiver().start(), (x) => x.close());
     await startPipeline(r, p);
-    const w = await insertWebhook(p.db, { environment: 'prod', url: `${rx.url}/new`, event_types: ['vendor.created'] });
+    const w = await insertWebhook(p.db, {
+      environment: 'prod',
+      url: `${rx.url}/new`,
+      event_types: ['vendor.created'],
+    });
     const t0 = Date.now();
     // Publish repeatedly until the new webhook gets one: that is when the change took effect.
     await waitFor(
@@ -104,7 +126,10 @@ describe('router on real Kafka and MongoDB', () => {
     );
     expect(Date.now() - t0).toBeLessThan(5_000);
 
-    await webhooksCollection(p.db).updateOne({ _id: w.id }, { $set: { event_types: ['assessment.started'], updated_at: new Date() } });
+    await webhooksCollection(p.db).updateOne(
+      { _id: w.id },
+      { $set: { event_types: ['assessment.started'], updated_at: new Date() } },
+    );
     await waitFor(
       async () => {
         await publish(r, p.eventTopic, [event('prod', 'assessment.started')]);
@@ -113,7 +138,10 @@ describe('router on real Kafka and MongoDB', () => {
       { timeout: 5_000, interval: 250, message: 'changed event types routed within 5 s' },
     );
 
-    await webhooksCollection(p.db).updateOne({ _id: w.id }, { $set: { enabled: false, updated_at: new Date() } });
+    await webhooksCollection(p.db).updateOne(
+      { _id: w.id },
+      { $set: { enabled: false, updated_at: new Date() } },
+    );
     await sleep(5_000);
     const before = rx.received.length;
     await publish(r, p.eventTopic, [event('prod', 'assessment.started')]);
