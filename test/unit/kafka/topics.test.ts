@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { formatLagTable } from '../../../src/cli/lag.js';
+import { topicNames } from '../../../src/config/topics.js';
+import { parseTiers } from '../../../src/core/retry-policy.js';
+import { planTopics } from '../../../src/kafka/topics.js';
+
+describe('planTopics', () => {
+  it('keeps every tier well beyond its delay and dead letters longest', () => {
+    const names = topicNames('hookstream', parseTiers('1m,10m,1h,6h,2d'));
+    const plan = planTopics(names, { partitions: 12, replication: 3 });
+    expect(plan.map((p) => p.topic)).toEqual([
+      'hookstream.deliveries',
+      'hookstream.retry.1m',
+      'hookstream.retry.10m',
+      'hookstream.retry.1h',
+      'hookstream.retry.6h',
+      'hookstream.retry.2d',
+      'hookstream.dead-letter',
+      'hookstream.events.invalid',
+    ]);
+    for (const r of names.retry) {
+      const p = plan.find((x) => x.topic === r.topic)!;
+      expect(p.retentionMs).toBeGreaterThanOrEqual(4 * r.tier.delayMs);
+      expect(p.retentionMs).toBeGreaterThanOrEqual(7 * 86_400_000);
+    }
+    expect(plan.find((p) => p.topic === 'hookstream.retry.2d')!.retentionMs).toBe(8 * 86_400_000);
+    expect(plan.every((p) => p.partitions === 12 && p.replication === 3)).toBe(true);
+  });
+});
+
+describe('formatLagTable', () => {
+  it('aligns columns and summarises lag and overdue per stage', () => {
+    const out = formatLagTable([
+      {
+        group: 'hs-router',
+        topic: 'domain-events',
+        partition: 0,
+        stage: 'router',
+        committed: 10,
+        end: 12,
+        lag: 2,
+        overdueSeconds: null,
+      },
+      {
+        group: 'hs-sender-1m',
+        topic: 'hs.retry.1m',
+        partition: 0,
+        stage: '1m',
+        committed: null,
+        end: 3,
+        lag: 3,
+        overdueSeconds: 75,
+      },
+      {
+        group: 'hs-sender-1m',
+        topic: 'hs.retry.1m',
+        partition: 1,
+        stage: '1m',
+        committed: 4,
+        end: 4,
+        lag: 0,
+        overdueSeconds: 0,
+      },
+    ]);
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/^GROUP\s+TOPIC\s+PARTITION\s+COMMITTED\s+END\s+LAG\s+OVERDUE$/);
+    expect(lines[2]).toMatch(/^hs-sender-1m\s+hs\.retry\.1m\s+0\s+-\s+3\s+3\s+1m15s$/);
+    expect(out).toContain('router: lag 2\n');
+    expect(out).toContain('1m: lag 3, overdue 1m15s\n');
+  });
+});
