@@ -1,0 +1,113 @@
+/**
+ * The `api` role: MongoDB (short timeouts, so an outage answers 503 within seconds), a Kafka
+ * producer for replays and test sends, and the admin HTTP API on HOOKSTREAM_API_PORT.
+ */
+import { MongoClient } from 'mongodb';
+import { buildApiServer } from '../api/server.js';
+import type { Config } from '../config/config.js';
+import { topicNames } from '../config/topics.js';
+import { HookstreamError } from '../core/errors.js';
+import { createKafka } from '../kafka/client.js';
+import { ensureApiKeyIndexes } from '../mongo/api-keys.js';
+import { databaseName } from '../mongo/client.js';
+import { ensureDeliveryIndexes } from '../mongo/deliveries.js';
+import { ensureWebhookAdminIndexes } from '../mongo/webhook-admin.js';
+import { ensureWebhookIndexes } from '../mongo/webhooks.js';
+import type { Logger } from '../observability/logger.js';
+import { kafkaEnqueue } from '../services/enqueue.js';
+import type { Component } from './lifecycle.js';
+import { mongoPingCheck, type RoleContext, runRole } from './runtime.js';
+
+/** How long an API request waits for an unreachable MongoDB before answering 503, milliseconds. */
+const MONGO_SELECTION_TIMEOUT_MS = 2_000;
+
+function requireApiConfig(config: Config): void {
+  if (config.adminApiKey === null) {
+    throw new HookstreamError('INVALID_CONFIG', 'HOOKSTREAM_ADMIN_API_KEY: is required by the api role', {
+      details: { variable: 'HOOKSTREAM_ADMIN_API_KEY' },
+    });
+  }
+  if (config.secretKey === null) {
+    throw new HookstreamError(
+      'INVALID_CONFIG',
+      'HOOKSTREAM_SECRET_KEY: is required by the api role (32 bytes: openssl rand -hex 32)',
+      { details: { variable: 'HOOKSTREAM_SECRET_KEY' } },
+    );
+  }
+}
+
+/** Connects with short timeouts, retrying every 2 s until MongoDB answers or `signal` aborts. */
+async function connectApiMongo(config: Config, logger: Logger, signal: AbortSignal): Promise<MongoClient> {
+  for (let attempt = 1; ; attempt++) {
+    const client = new MongoClient(config.mongodb.uri, {
+      appName: 'hookstream-api',
+      serverSelectionTimeoutMS: MONGO_SELECTION_TIMEOUT_MS,
+      connectTimeoutMS: MONGO_SELECTION_TIMEOUT_MS,
+      socketTimeoutMS: 30_000,
+      maxPoolSize: 20,
+    });
+    try {
+      return await client.connect();
+    } catch (err) {
+      await client.close().catch(() => {});
+      if (signal.aborted) throw err;
+      logger.warn({ err: (err as Error).message, attempt }, 'MongoDB not reachable yet; retrying in 2 s');
+      await new Promise((r) => setTimeout(r, 2_000));
+      signal.throwIfAborted();
+    }
+  }
+}
+
+/** Starts the API role; each component is pushed onto `started` as soon as it runs. */
+export async function startApi({ config, logger, signal, ops, started }: RoleContext): Promise<void> {
+  requireApiConfig(config);
+  const client = await connectApiMongo(config, logger, signal);
+  started.push({ name: 'mongodb (api)', close: () => client.close() });
+  const db = client.db(databaseName(config.mongodb.uri));
+  await ensureWebhookIndexes(db);
+  await ensureWebhookAdminIndexes(db);
+  await ensureDeliveryIndexes(db);
+  await ensureApiKeyIndexes(db);
+  signal.throwIfAborted();
+
+  const kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-api`,
+    logger,
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  started.push(once('kafka producer (api)', () => producer.disconnect()));
+  signal.throwIfAborted();
+
+  const app = buildApiServer({
+    config,
+    db,
+    enqueue: kafkaEnqueue(producer, topicNames(config.topicPrefix, config.tiers).deliveries),
+    logger,
+  });
+  started.push(once('admin api', () => app.close()));
+  await app.listen({ port: config.api.port, host: config.api.host });
+  ops.check('api-mongodb', mongoPingCheck({ client, db, close: () => client.close() }));
+}
+
+function once(name: string, close: () => Promise<unknown>): Component {
+  let closing: Promise<unknown> | undefined;
+  return {
+    name,
+    close: async () => {
+      closing ??= close();
+      await closing;
+    },
+  };
+}
+
+export function runApi(args: string[]): Promise<number> {
+  if (args.length > 0) {
+    throw new HookstreamError(
+      'VALIDATION_FAILED',
+      `hookstream api takes no arguments, got: ${args.join(' ')}`,
+    );
+  }
+  return runRole('api', startApi);
+}

@@ -1,0 +1,301 @@
+/**
+ * Webhooks per environment: create, list, read, update, delete, rotate the secret.
+ *
+ * Secrets are `whsec_` + base64 of 32 CSPRNG bytes (also a valid Standard Webhooks secret), stored
+ * only as AES-256-GCM ciphertext, and returned only by `createWebhook` and `rotateSecret`. Views
+ * never carry the stored secrets.
+ */
+import { ENVIRONMENT_RE } from '../core/envelope.js';
+import { HookstreamError } from '../core/errors.js';
+import { isValidSubscription } from '../core/event-types.js';
+import { newId } from '../core/ids.js';
+import {
+  findWebhook,
+  insertWebhook,
+  listWebhooks as listWebhookDocs,
+  nextUpdatedAt,
+  softDeleteWebhook,
+  updateWebhookIfUnchanged,
+} from '../mongo/webhook-admin.js';
+import type { StoredSecret, WebhookDoc } from '../mongo/webhooks.js';
+import { encryptSecret } from '../security/secret-box.js';
+import { requireSecretKey, type ServiceContext } from './context.js';
+import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.js';
+import { checkWebhookUrl } from './targets.js';
+
+/** Random bytes in a secret (256 bits). */
+export const SECRET_BYTES = 32;
+export const SECRET_PREFIX = 'whsec_';
+export const MAX_EVENT_TYPES = 50;
+export const MAX_DESCRIPTION_LENGTH = 500;
+/** Longest overlap a caller may ask for at rotation, milliseconds (7 days). */
+export const MAX_OVERLAP_MS = 7 * 86_400_000;
+/** Attempts at a read-modify-write before answering CONFLICT. */
+const UPDATE_ATTEMPTS = 3;
+
+export interface WebhookView {
+  readonly id: string;
+  readonly environment: string;
+  readonly url: string;
+  readonly event_types: readonly string[];
+  readonly description: string | null;
+  readonly enabled: boolean;
+  readonly disabled_reason: string | null;
+  readonly standard_webhooks: boolean;
+  readonly created_at: string;
+  readonly updated_at: string;
+  /** While a rotated-out secret still signs: until when (RFC 3339); otherwise null. */
+  readonly secret_rotated_until: string | null;
+}
+
+export interface WebhookWithSecret extends WebhookView {
+  /** The plaintext secret, shown only here. */
+  readonly secret: string;
+}
+
+export interface CreateWebhookInput {
+  readonly url: string;
+  readonly event_types: readonly string[];
+  readonly description?: string | null | undefined;
+  readonly enabled?: boolean | undefined;
+  readonly standard_webhooks?: boolean | undefined;
+}
+
+export interface UpdateWebhookInput {
+  readonly url?: string | undefined;
+  readonly event_types?: readonly string[] | undefined;
+  readonly description?: string | null | undefined;
+  readonly enabled?: boolean | undefined;
+  readonly standard_webhooks?: boolean | undefined;
+}
+
+export function toWebhookView(doc: WebhookDoc, now: Date): WebhookView {
+  let rotatedUntil: Date | null = null;
+  for (const s of doc.secrets ?? []) {
+    if (
+      s.expires_at !== null &&
+      s.expires_at > now &&
+      (rotatedUntil === null || s.expires_at > rotatedUntil)
+    ) {
+      rotatedUntil = s.expires_at;
+    }
+  }
+  return {
+    id: doc._id,
+    environment: doc.environment,
+    url: doc.url,
+    event_types: doc.event_types,
+    description: doc.description ?? null,
+    enabled: doc.enabled,
+    disabled_reason: doc.enabled ? null : (doc.disabled_reason ?? null),
+    standard_webhooks: doc.standard_webhooks === true,
+    created_at: doc.created_at.toISOString(),
+    updated_at: doc.updated_at.toISOString(),
+    secret_rotated_until: rotatedUntil?.toISOString() ?? null,
+  };
+}
+
+function validation(field: string, message: string): HookstreamError {
+  return new HookstreamError('VALIDATION_FAILED', `${field}: ${message}`, { details: { field } });
+}
+
+export function checkEnvironment(environment: string): string {
+  if (!ENVIRONMENT_RE.test(environment)) {
+    throw validation('environment', "must be 1-63 lowercase letters, digits or '-', not starting with '-'");
+  }
+  return environment;
+}
+
+/** Validates subscriptions against the taxonomy; returns them without duplicates, in order. */
+export function checkEventTypes(types: readonly string[]): string[] {
+  if (types.length === 0) throw validation('event_types', 'must name at least one event type');
+  if (types.length > MAX_EVENT_TYPES) throw validation('event_types', `must name at most ${MAX_EVENT_TYPES}`);
+  types.forEach((t, i) => {
+    if (!isValidSubscription(t)) {
+      throw validation(
+        `event_types[${i}]`,
+        `"${String(t).slice(0, 100)}" is not an event type of the taxonomy, a family (vendor.*) or *`,
+      );
+    }
+  });
+  return [...new Set(types)];
+}
+
+function checkDescription(description: string | null | undefined): string | null {
+  if (description === undefined || description === null) return null;
+  if (description.length > MAX_DESCRIPTION_LENGTH) {
+    throw validation('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+  }
+  return description;
+}
+
+export function newSecret(ctx: ServiceContext): string {
+  return SECRET_PREFIX + ctx.randomBytes(SECRET_BYTES).toString('base64');
+}
+
+function notFound(id: string): HookstreamError {
+  return new HookstreamError('NOT_FOUND', `webhook ${id} not found`, { details: { field: 'id' } });
+}
+
+export async function createWebhook(
+  ctx: ServiceContext,
+  environment: string,
+  input: CreateWebhookInput,
+): Promise<WebhookWithSecret> {
+  checkEnvironment(environment);
+  const key = requireSecretKey(ctx.config);
+  const eventTypes = checkEventTypes(input.event_types);
+  const description = checkDescription(input.description);
+  const url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup);
+  const now = ctx.now();
+  const secret = newSecret(ctx);
+  const enabled = input.enabled ?? true;
+  const doc: WebhookDoc = {
+    _id: newId('wh', ctx.randomBytes(16)),
+    environment,
+    url,
+    event_types: eventTypes,
+    description,
+    enabled,
+    disabled_reason: enabled ? null : 'manual',
+    standard_webhooks: input.standard_webhooks ?? false,
+    secrets: [{ ciphertext: encryptSecret(key, secret), created_at: now, expires_at: null }],
+    deleted: false,
+    created_at: now,
+    updated_at: now,
+  };
+  await insertWebhook(ctx.db, doc);
+  ctx.logger.info({ webhook_id: doc._id, environment, event_types: eventTypes }, 'webhook created');
+  return { ...toWebhookView(doc, now), secret };
+}
+
+export async function getWebhook(ctx: ServiceContext, environment: string, id: string): Promise<WebhookView> {
+  const doc = await findWebhook(ctx.db, environment, id);
+  if (!doc) throw notFound(id);
+  return toWebhookView(doc, ctx.now());
+}
+
+/** The live webhook document (internal callers: replay, test sends). */
+export async function requireWebhook(
+  ctx: ServiceContext,
+  environment: string,
+  id: string,
+): Promise<WebhookDoc> {
+  const doc = await findWebhook(ctx.db, environment, id);
+  if (!doc) throw notFound(id);
+  return doc;
+}
+
+export async function listWebhooks(
+  ctx: ServiceContext,
+  environment: string,
+  page: PageRequest = {},
+): Promise<Page<WebhookView>> {
+  const limit = pageLimit(page.limit);
+  const after = decodeCursor(page.cursor);
+  const rows = await listWebhookDocs(
+    ctx.db,
+    environment,
+    after && { created_at: after.at, id: after.id },
+    limit + 1,
+  );
+  const now = ctx.now();
+  return toPage(
+    rows,
+    limit,
+    (d) => ({ at: d.created_at, id: d._id }),
+    (d) => toWebhookView(d, now),
+  );
+}
+
+/**
+ * Reads, changes and writes back under an optimistic-concurrency check; a few tries, then CONFLICT.
+ * `change` returns the fields to set (without `updated_at`), or null for no change.
+ */
+async function modifyWebhook(
+  ctx: ServiceContext,
+  environment: string,
+  id: string,
+  change: (doc: WebhookDoc, now: Date) => Partial<WebhookDoc> | null,
+): Promise<WebhookDoc> {
+  for (let i = 0; i < UPDATE_ATTEMPTS; i++) {
+    const doc = await findWebhook(ctx.db, environment, id);
+    if (!doc) throw notFound(id);
+    const now = ctx.now();
+    const set = change(doc, now);
+    if (set === null) return doc;
+    const updated_at = nextUpdatedAt(doc.updated_at, now);
+    if (await updateWebhookIfUnchanged(ctx.db, environment, id, doc.updated_at, { ...set, updated_at })) {
+      return { ...doc, ...set, updated_at };
+    }
+  }
+  throw new HookstreamError('CONFLICT', `webhook ${id} is being changed concurrently; try again`);
+}
+
+export async function updateWebhook(
+  ctx: ServiceContext,
+  environment: string,
+  id: string,
+  input: UpdateWebhookInput,
+): Promise<WebhookView> {
+  const set: Partial<WebhookDoc> = {};
+  if (input.url !== undefined) set.url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup);
+  if (input.event_types !== undefined) set.event_types = checkEventTypes(input.event_types);
+  if (input.description !== undefined) set.description = checkDescription(input.description);
+  if (input.standard_webhooks !== undefined) set.standard_webhooks = input.standard_webhooks;
+  const doc = await modifyWebhook(ctx, environment, id, (current) => {
+    const fields: Partial<WebhookDoc> = { ...set };
+    if (input.enabled === true) {
+      fields.enabled = true;
+      fields.disabled_reason = null;
+    } else if (input.enabled === false && current.enabled) {
+      fields.enabled = false;
+      fields.disabled_reason = 'manual';
+    }
+    return Object.keys(fields).length === 0 ? null : fields;
+  });
+  ctx.logger.info({ webhook_id: id, environment, fields: Object.keys(input) }, 'webhook updated');
+  return toWebhookView(doc, ctx.now());
+}
+
+export async function deleteWebhook(ctx: ServiceContext, environment: string, id: string): Promise<void> {
+  if (!(await softDeleteWebhook(ctx.db, environment, id, ctx.now()))) throw notFound(id);
+  ctx.logger.info({ webhook_id: id, environment }, 'webhook deleted');
+}
+
+export interface RotateOptions {
+  /** How long the current secret keeps signing, milliseconds. @default config.secretOverlapMs (24 h) */
+  readonly overlapMs?: number | undefined;
+}
+
+/**
+ * A new current secret; the previous one keeps signing for the overlap. Secrets whose overlap has
+ * passed are dropped. Returns the new plaintext secret.
+ */
+export async function rotateSecret(
+  ctx: ServiceContext,
+  environment: string,
+  id: string,
+  opts: RotateOptions = {},
+): Promise<WebhookWithSecret> {
+  const key = requireSecretKey(ctx.config);
+  const overlapMs = opts.overlapMs ?? ctx.config.secretOverlapMs;
+  if (!Number.isSafeInteger(overlapMs) || overlapMs < 0 || overlapMs > MAX_OVERLAP_MS) {
+    throw validation('overlap_seconds', `must be between 0 and ${MAX_OVERLAP_MS / 1000}`);
+  }
+  const secret = newSecret(ctx);
+  const ciphertext = encryptSecret(key, secret);
+  const doc = await modifyWebhook(ctx, environment, id, (current, now) => {
+    const expires = new Date(now.getTime() + overlapMs);
+    // Every older secret stops at the end of this overlap at the latest: an overlap of 0 (a leaked
+    // secret) ends them all now.
+    const kept: StoredSecret[] = [];
+    for (const s of current.secrets ?? []) {
+      const until = s.expires_at === null || s.expires_at > expires ? expires : s.expires_at;
+      if (until > now) kept.push({ ...s, expires_at: until });
+    }
+    return { secrets: [{ ciphertext, created_at: now, expires_at: null }, ...kept] };
+  });
+  ctx.logger.info({ webhook_id: id, environment, overlap_ms: overlapMs }, 'webhook secret rotated');
+  return { ...toWebhookView(doc, ctx.now()), secret };
+}
