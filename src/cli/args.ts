@@ -4,7 +4,11 @@ import { HookstreamError } from '../core/errors.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parse<O extends Options>(args: string[], options: O, usage: string) {
+export function parse<O extends Options>(
+  args: string[],
+  options: O,
+  usage: string,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
