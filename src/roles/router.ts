@@ -8,7 +8,7 @@ import { LagCollector } from '../observability/lag.js';
 import { createEventDecoder } from '../router/decode.js';
 import { LiveWebhookIndex } from '../router/live-index.js';
 import { Router } from '../router/router.js';
-import { connectMongoWithRetry, type RoleContext, runRole } from './runtime.js';
+import { connectMongoWithRetry, mongoPingCheck, type RoleContext, runRole } from './runtime.js';
 
 export async function startRouter({ config, logger, signal, ops, started }: RoleContext): Promise<void> {
   const mongo = await connectMongoWithRetry(config, logger, signal);
@@ -36,6 +36,8 @@ export async function startRouter({ config, logger, signal, ops, started }: Role
   await router.start();
   started.push({ name: 'router', close: () => router.close() });
   ops.check('router', () => router.ready);
+  // Not ready without MongoDB (webhook changes stop arriving), although routing goes on meanwhile.
+  ops.check('mongodb', mongoPingCheck(mongo));
 
   // The router runs wherever hookstream runs: it also measures lag and overdue time for /metrics.
   if (config.lagIntervalMs > 0) {
