@@ -13,12 +13,18 @@ describe('the published package', () => {
       try { verify({ header, body: body + ' ', secrets: 'whsec_test', nowSec: 1700000010 }); } catch (e) { code = e instanceof HookstreamError ? e.code : String(e); }
       console.log(JSON.stringify({ t: ok.timestampSec, code, id: deliveryId('e1', 'wh_1').slice(0, 4) }));
     `;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(JSON.parse(out)).toEqual({ t: 1700000000, code: 'SIGNATURE_INVALID', id: 'dlv_' });
   });
 
   it('prints help from the CLI without any service', () => {
-    const out = execFileSync(process.execPath, ['bin/hookstream.js', '--help'], { encoding: 'utf8', timeout: 10_000 });
+    const out = execFileSync(process.execPath, ['bin/hookstream.js', '--help'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(out).toMatch(/^hookstream — Kafka-based webhook dispatcher/);
     expect(out).toContain('sender [--tier T]');
   });
