@@ -37,6 +37,8 @@ export default defineConfig({
           maxWorkers: 1,
           testTimeout: 300_000,
           hookTimeout: 120_000,
+          // The global teardown stops Kafka gracefully, which takes longer than the 10 s default.
+          teardownTimeout: 120_000,
         },
       },
       {
