@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Global teardowns stop Kafka gracefully, which takes longer than the 10 s default.
+    teardownTimeout: 120_000,
     projects: [
       {
         test: {
@@ -37,8 +39,6 @@ export default defineConfig({
           maxWorkers: 1,
           testTimeout: 300_000,
           hookTimeout: 120_000,
-          // The global teardown stops Kafka gracefully, which takes longer than the 10 s default.
-          teardownTimeout: 120_000,
         },
       },
       {

@@ -1,28 +1,43 @@
-// Reads vitest's JSON report and prints the counts. `--line` prints only "N passed, N failed".
+// Reads vitest JSON reports and prints the counts, added up over all given files.
+// `--line` prints only "N passed, N failed"; otherwise the failed tests are listed.
 import { readFileSync } from 'node:fs';
 
-const [file = '.vitest-results.json', flag] = process.argv.slice(2);
-let report;
-try {
-  report = JSON.parse(readFileSync(file, 'utf8'));
-} catch (err) {
-  console.log(flag === '--line' ? '0 passed, 1 failed' : `test-summary: cannot read ${file}: ${err.message}`);
-  process.exit(1);
-}
-const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-if (flag === '--line') {
-  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-} else {
+const args = process.argv.slice(2);
+const lineOnly = args.includes('--line');
+const files = args.filter((a) => a !== '--line');
+if (files.length === 0) files.push('.vitest-results.json');
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failures = [];
+for (const file of files) {
+  let report;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    failed += 1;
+    failures.push(`cannot read ${file}: ${err.message}`);
+    continue;
+  }
+  passed += report.numPassedTests ?? 0;
+  failed += report.numFailedTests ?? 0;
+  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   for (const suite of report.testResults ?? []) {
+    const name = suite.name.replace(`${process.cwd()}/`, '');
     for (const t of suite.assertionResults ?? []) {
-      if (t.status === 'failed')
-        console.log(`FAILED ${suite.name.replace(process.cwd() + '/', '')} > ${t.fullName}`);
+      if (t.status === 'failed') failures.push(`FAILED ${name} > ${t.fullName}`);
     }
+    // A file that failed to load has no test results: count it as one failure.
     if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) {
-      console.log(`FAILED ${suite.name}: ${suite.message ?? 'suite failed to run'}`);
+      failed += 1;
+      failures.push(`FAILED ${name}: ${suite.message ?? 'suite failed to run'}`);
     }
   }
+}
+if (lineOnly) {
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+} else {
+  for (const f of failures) console.log(f);
 }
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
