@@ -83,6 +83,13 @@ export class Window {
     }
   }
 
+  /** Takes a slot if one is free right now; never waits. */
+  tryAcquire(): boolean {
+    if (this.#free === 0 || this.#waiters.length > 0) return false;
+    this.#free--;
+    return true;
+  }
+
   release(): void {
     const next = this.#waiters.shift();
     if (next) next();

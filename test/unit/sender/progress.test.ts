@@ -84,4 +84,19 @@ describe('Window', () => {
     await idle;
     expect(w.inUse).toBe(0);
   });
+
+  it('tryAcquire takes a free slot at once, and never one a waiter is queued for', async () => {
+    const w = new Window(1);
+    expect(w.tryAcquire()).toBe(true);
+    expect(w.tryAcquire()).toBe(false);
+    let granted = false;
+    const waiting = w.acquire().then(() => (granted = true));
+    w.release(); // handed to the waiter, not to tryAcquire
+    expect(w.tryAcquire()).toBe(false);
+    await waiting;
+    expect(granted).toBe(true);
+    w.release();
+    expect(w.tryAcquire()).toBe(true);
+    expect(w.inUse).toBe(1);
+  });
 });
