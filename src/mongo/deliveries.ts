@@ -5,7 +5,10 @@
  * Each attempt outcome is one upsert: `$set` of the current status, `$setOnInsert` of what never
  * changes, and `$push` of the attempt onto `last_attempts` (MongoDB keeps the last 20 via `$slice`;
  * FerretDB ignores `$slice`, and the list stays short anyway because the retry budget bounds the
- * number of attempts).
+ * number of attempts). The outcome of a first attempt — the record's first write, almost always —
+ * is written as a plain insert of the same document instead (`deliveryInsert`): far cheaper than
+ * an upsert, and on FerretDB the difference is orders of magnitude (it scans the collection for
+ * every update). An insert that meets an existing record falls back to the upsert.
  */
 import type { Collection, Db } from 'mongodb';
 
@@ -88,6 +91,31 @@ export interface DeliveryUpdate {
   readonly failure_reason: string | null;
   readonly attempt: AttemptRecord | null;
   readonly now: Date;
+}
+
+/**
+ * The bulkWrite operation that creates a delivery's record from its first outcome: the document
+ * `deliveryUpsert` would create. Fails with a duplicate key (11000) if the record exists already
+ * (the job was redelivered or replayed); the caller then applies `deliveryUpsert` instead.
+ */
+export function deliveryInsert(u: DeliveryUpdate) {
+  const document: DeliveryDoc = {
+    _id: u.delivery_id,
+    webhook_id: u.webhook_id,
+    environment: u.environment,
+    event_id: u.event_id,
+    event_type: u.event_type,
+    status: u.status,
+    attempts: u.attempts,
+    next_attempt_at: u.next_attempt_at,
+    failure_reason: u.failure_reason,
+    event_created_at: u.event_created_at,
+    created_at: u.now,
+    updated_at: u.now,
+    last_attempts: u.attempt ? [u.attempt] : [],
+    body: u.body,
+  };
+  return { insertOne: { document } } as const;
 }
 
 /** The bulkWrite operation for one update. */

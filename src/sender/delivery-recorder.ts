@@ -1,8 +1,13 @@
 /**
  * Delivery records are written in batches (one unordered bulkWrite per flush), off the delivery
  * path: a slow or unreachable MongoDB never holds up attempts. While MongoDB is down the writes
- * wait in memory and are retried; they catch up when it answers again. Records are history: the
- * pipeline's source of truth is Kafka.
+ * wait in memory and are retried; they catch up when it answers again. A failed batch halves the
+ * next one (a successful one doubles it again, up to `maxBatch`), so a backlog that a slow server
+ * cannot take in one request within the driver's socket timeout still drains instead of being
+ * retried whole forever. Records are history: the pipeline's source of truth is Kafka.
+ *
+ * A record's first write (the outcome of attempt 1) is an insert, later ones are upserts; an
+ * insert that finds the record already there (redelivery, replay) is retried as an upsert.
  */
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import type { DeliveryRecordMode } from '../config/config.js';
@@ -10,10 +15,14 @@ import {
   type DeliveryDoc,
   type DeliveryUpdate,
   deliveriesCollection,
+  deliveryInsert,
   deliveryUpsert,
 } from '../mongo/deliveries.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
+
+/** The smallest batch a run of failures shrinks to. */
+const MIN_BATCH = 10;
 
 export interface RecorderOptions {
   mode: DeliveryRecordMode;
@@ -32,7 +41,9 @@ export class DeliveryRecorder {
   readonly #flushIntervalMs: number;
   readonly #maxBatch: number;
   readonly #maxPending: number;
-  #pending: AnyBulkWriteOperation<DeliveryDoc>[] = [];
+  /** Size of the next batch: halved after a failure, doubled after a success, within [MIN_BATCH, maxBatch]. */
+  #batchSize: number;
+  #pending: PendingWrite[] = [];
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
   #failures = 0;
@@ -46,6 +57,7 @@ export class DeliveryRecorder {
     this.#flushIntervalMs = opts.flushIntervalMs ?? 100;
     this.#maxBatch = opts.maxBatch ?? 1_000;
     this.#maxPending = opts.maxPending ?? 500_000;
+    this.#batchSize = this.#maxBatch;
   }
 
   get pending(): number {
@@ -55,7 +67,7 @@ export class DeliveryRecorder {
   record(update: DeliveryUpdate): void {
     // `failures` mode: a delivery that succeeded at its first attempt leaves no record.
     if (this.#mode === 'failures' && update.status === 'succeeded' && update.attempts === 1) return;
-    this.#pending.push(deliveryUpsert(update) as AnyBulkWriteOperation<DeliveryDoc>);
+    this.#pending.push({ update, insert: update.attempts <= 1 });
     if (this.#pending.length > this.#maxPending) {
       const excess = this.#pending.length - this.#maxPending;
       this.#pending.splice(0, excess);
@@ -85,16 +97,29 @@ export class DeliveryRecorder {
   }
 
   async #flushOnce(): Promise<void> {
-    const batch = this.#pending.splice(0, this.#maxBatch);
+    const batch = this.#pending.splice(0, this.#batchSize);
     if (batch.length === 0) return;
     try {
-      await deliveriesCollection(this.#db).bulkWrite(batch, { ordered: false });
+      await deliveriesCollection(this.#db).bulkWrite(batch.map(toOperation), { ordered: false });
       if (this.#failures > 0)
         this.#log.info({ pending: this.#pending.length }, 'delivery records writing again');
       this.#failures = 0;
+      this.#batchSize = Math.min(this.#maxBatch, this.#batchSize * 2);
     } catch (err) {
-      // Writes that did land are idempotent upserts: putting the whole batch back is safe.
-      this.#pending.unshift(...batch);
+      const failed = failedWrites(err, batch);
+      if (failed?.every((f) => f.duplicate)) {
+        // Only inserts of records that exist already: apply them as upserts, at once.
+        this.#pending.unshift(...failed.map((f) => ({ update: f.write.update, insert: false })));
+        metrics.deliveryRecordsPending.set(this.#pending.length);
+        return;
+      }
+      // When the server says which writes failed, only those go back; otherwise the whole batch
+      // does (upserts are idempotent; an insert that did land comes back as a duplicate).
+      this.#pending.unshift(
+        ...(failed?.map((f) => ({ update: f.write.update, insert: f.write.insert && !f.duplicate })) ??
+          batch),
+      );
+      this.#batchSize = Math.max(Math.min(MIN_BATCH, this.#maxBatch), Math.floor(this.#batchSize / 2));
       metrics.deliveryRecordFailures.inc();
       if (this.#failures === 0) {
         this.#log.warn(
@@ -127,4 +152,40 @@ export class DeliveryRecorder {
       );
     }
   }
+}
+
+interface PendingWrite {
+  readonly update: DeliveryUpdate;
+  /** The record's first write: try a plain insert. */
+  readonly insert: boolean;
+}
+
+function toOperation(w: PendingWrite): AnyBulkWriteOperation<DeliveryDoc> {
+  return (
+    w.insert ? deliveryInsert(w.update) : deliveryUpsert(w.update)
+  ) as AnyBulkWriteOperation<DeliveryDoc>;
+}
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * The writes of `batch` that did not land, when the error says exactly which (every other write
+ * of the batch succeeded); null when it cannot tell (network error, timeout, …).
+ */
+function failedWrites(
+  err: unknown,
+  batch: readonly PendingWrite[],
+): { write: PendingWrite; duplicate: boolean }[] | null {
+  const e = err as {
+    writeErrors?: { index: number; code: number }[];
+    result?: { insertedCount: number; matchedCount: number; upsertedCount: number };
+  };
+  const writeErrors = e.writeErrors ?? [];
+  if (writeErrors.length === 0 || !e.result) return null;
+  const landed = e.result.insertedCount + e.result.matchedCount + e.result.upsertedCount;
+  if (landed + writeErrors.length !== batch.length) return null;
+  return writeErrors.map((we) => {
+    const write = batch[we.index]!;
+    return { write, duplicate: we.code === DUPLICATE_KEY && write.insert };
+  });
 }
