@@ -3,6 +3,12 @@
  * keyed by webhook id. Undecodable or invalid events go to `<prefix>.events.invalid` with the
  * reason in headers. Offsets are committed only after Kafka acknowledged everything produced for
  * them; the router never stops on bad input.
+ *
+ * Commits are pipelined: a batch's handler returns once its jobs are acknowledged, and its offset
+ * is committed in the background, together with those of the other partitions (one OffsetCommit
+ * request at a time: Kafka's group coordinator serialises a group's commits). A commit that fails
+ * or is lost in a crash costs duplicates, never a lost event. On shutdown, and before the consumer
+ * is restarted, everything produced is committed before the group is left.
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import type { Envelope } from '../core/envelope.js';
@@ -10,6 +16,7 @@ import { serializeEnvelope } from '../core/envelope.js';
 import { HookstreamError, isHookstreamError } from '../core/errors.js';
 import { deliveryId } from '../core/ids.js';
 import { type DeliveryJob, encodeJob } from '../core/job.js';
+import { OffsetCommitter, type TopicPartitionOffset } from '../kafka/offset-committer.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import type { EventDecoder } from './decode.js';
@@ -30,6 +37,18 @@ export interface RouterOptions {
   retryDelayMs?: number;
 }
 
+/** One consumer and what it has produced but maybe not committed yet. */
+interface ConsumerState {
+  readonly consumer: Consumer;
+  readonly committer: OffsetCommitter;
+  /** Next offset to read per `topic\0partition` whose jobs Kafka acknowledged. */
+  readonly acked: Map<string, TopicPartitionOffset>;
+  /** Batches being handled now. */
+  active: number;
+  /** Set when the consumer is being stopped: batches still handed over are left for the next owner. */
+  draining: boolean;
+}
+
 /** Largest sum of message bytes sent in one produce request (the broker's default limit is 1 MiB per batch). */
 const MAX_SEND_BYTES = 768 * 1024;
 
@@ -38,7 +57,7 @@ export class Router {
   readonly #log: Logger;
   #admin: Admin | null = null;
   #producer: Producer | null = null;
-  #consumer: Consumer | null = null;
+  #current: ConsumerState | null = null;
   #subscribed = new Set<string>();
   #topicTimer: NodeJS.Timeout | null = null;
   #joined = false;
@@ -76,9 +95,9 @@ export class Router {
       );
     }
     if (present.length === 0 || present.every((t) => this.#subscribed.has(t))) return;
-    if (this.#consumer) {
+    if (this.#current) {
       this.#log.info({ topics: present }, 'new event topics appeared; restarting the consumer to subscribe');
-      await this.#consumer.disconnect();
+      await this.#stopConsumer();
     }
     const consumer = this.#o.kafka.consumer({
       groupId: this.#o.groupId,
@@ -86,9 +105,21 @@ export class Router {
       heartbeatInterval: 3_000,
       allowAutoTopicCreation: false,
     });
+    const state: ConsumerState = {
+      consumer,
+      committer: new OffsetCommitter((offsets) => consumer.commitOffsets(offsets)),
+      acked: new Map(),
+      active: 0,
+      draining: false,
+    };
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.#joined = true;
-      this.#log.info({ assignment: e.payload.memberAssignment }, 'router joined its consumer group');
+      // Partitions that moved to another member: never commit for them again.
+      const assignment = e.payload.memberAssignment;
+      for (const [key, tp] of state.acked) {
+        if (!assignment[tp.topic]?.includes(tp.partition)) state.acked.delete(key);
+      }
+      this.#log.info({ assignment }, 'router joined its consumer group');
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.#joined = false;
@@ -96,14 +127,43 @@ export class Router {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: present, fromBeginning: true });
+    // The batches of one fetch are handled together: the next fetch waits for the slowest.
     await consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: 4,
+      partitionsConsumedConcurrently: 64,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.#handleBatch(consumer, payload),
+      eachBatch: async (payload) => {
+        if (state.draining) return;
+        state.active++;
+        try {
+          await this.#handleBatch(state, payload);
+        } finally {
+          state.active--;
+        }
+      },
     });
-    this.#consumer = consumer;
+    this.#current = state;
     this.#subscribed = new Set(present);
+  }
+
+  /**
+   * Stops fetching, lets the batches in hand finish (their jobs acknowledged), commits everything
+   * produced, then leaves the group.
+   */
+  async #stopConsumer(): Promise<void> {
+    const state = this.#current;
+    if (!state) return;
+    this.#current = null;
+    state.draining = true;
+    state.consumer.pause([...this.#subscribed].map((topic) => ({ topic })));
+    while (state.active > 0) await new Promise((r) => setTimeout(r, 10));
+    const offsets = [...state.acked.values()];
+    try {
+      await Promise.all(offsets.map((o) => state.committer.commit(o.topic, o.partition, o.offset)));
+    } catch (err) {
+      this.#log.warn({ err }, 'final commit failed; the next owner re-routes the last events (duplicates)');
+    }
+    await state.consumer.disconnect();
   }
 
   #pollTopics(): void {
@@ -117,7 +177,8 @@ export class Router {
     this.#topicTimer.unref();
   }
 
-  async #handleBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
+  async #handleBatch(state: ConsumerState, payload: EachBatchPayload): Promise<void> {
+    const { consumer } = state;
     const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
     const { topic, partition } = batch;
     const jobs: Message[] = [];
@@ -138,7 +199,7 @@ export class Router {
             { err, topic, partition, offset },
             'cannot decode event right now; will retry this record',
           );
-          await this.#flush(consumer, topic, partition, jobs, invalid, last, heartbeat);
+          await this.#flush(state, topic, partition, jobs, invalid, last, heartbeat);
           if (last !== null) resolveOffset(last);
           consumer.pause([{ topic, partitions: [partition] }]);
           setTimeout(
@@ -172,7 +233,7 @@ export class Router {
       }
       last = offset;
     }
-    await this.#flush(consumer, topic, partition, jobs, invalid, last, heartbeat);
+    await this.#flush(state, topic, partition, jobs, invalid, last, heartbeat);
     // The fetch position follows resolved offsets: resolve what was committed.
     if (last !== null) resolveOffset(last);
   }
@@ -206,9 +267,9 @@ export class Router {
     };
   }
 
-  /** Produces jobs and quarantined events (acks=-1), then commits up to `last`. */
+  /** Produces jobs and quarantined events (acks=-1), then commits up to `last` in the background. */
   async #flush(
-    consumer: Consumer,
+    state: ConsumerState,
     topic: string,
     partition: number,
     jobs: Message[],
@@ -226,7 +287,12 @@ export class Router {
     for (const chunk of chunks(invalid)) {
       await producer.send({ topic: this.#o.invalidTopic, acks: -1, messages: chunk });
     }
-    await consumer.commitOffsets([{ topic, partition, offset: String(BigInt(last) + 1n) }]);
+    const next: TopicPartitionOffset = { topic, partition, offset: String(BigInt(last) + 1n) };
+    state.acked.set(`${topic}\0${partition}`, next);
+    state.committer.commit(topic, partition, next.offset).catch((err: unknown) => {
+      // A later commit of this partition (or the final one) carries the offset again.
+      this.#log.debug({ err, topic, partition }, 'offset commit failed');
+    });
   }
 
   async close(): Promise<void> {
@@ -234,8 +300,7 @@ export class Router {
     this.#closed = true;
     if (this.#topicTimer) clearTimeout(this.#topicTimer);
     await this.#restarting;
-    // disconnect() waits for the batch being handled: its jobs are produced and committed first.
-    await this.#consumer?.disconnect();
+    await this.#stopConsumer();
     await this.#producer?.disconnect();
     await this.#admin?.disconnect();
     this.#o.webhooks.close();

@@ -37,8 +37,22 @@ export interface SenderOptions {
   /** Disables a webhook whose receiver answered 410 Gone. */
   disableWebhook: (webhookId: string, reason: string) => Promise<void>;
   headerPrefix: string;
-  /** In-flight attempts at most. */
+  /** Attempts in flight for less than `slowAfterMs`, at most (the window). */
   concurrency: number;
+  /**
+   * An attempt still unanswered after this long gives its window slot back and waits in the slow
+   * lane, so receivers that hang until the timeout do not hold up the healthy ones. Milliseconds.
+   * @default 250
+   */
+  slowAfterMs?: number;
+  /**
+   * Attempts waiting in the slow lane, at most; when it is full a slow attempt keeps its window
+   * slot. Bounds the memory hanging receivers can take (~25 KB of heap each) and, divided by the
+   * delivery timeout, the rate of hanging attempts absorbed without slowing the others
+   * (2 048 / 10 s ≈ 200 per second with the defaults).
+   * @default 8 × concurrency
+   */
+  slowConcurrency?: number;
   /** How often offsets are committed, milliseconds. @default 1_000 */
   commitIntervalMs?: number;
   /** Wait before retrying jobs whose webhook cannot be read (MongoDB down), milliseconds. @default 2_000 */
@@ -51,6 +65,9 @@ export class Sender {
   readonly #o: SenderOptions;
   readonly #log: Logger;
   readonly #window: Window;
+  /** Attempts slower than `slowAfterMs` that gave their window slot back. */
+  readonly #slow: Window;
+  readonly #slowAfterMs: number;
   readonly #progress = new Map<number, PartitionProgress>();
   readonly #resumeTimers = new Map<number, NodeJS.Timeout>();
   #consumer: Consumer | null = null;
@@ -64,6 +81,8 @@ export class Sender {
     this.#o = opts;
     this.#log = opts.logger.child({ role: 'sender', tier: opts.tier });
     this.#window = new Window(opts.concurrency);
+    this.#slow = new Window(opts.slowConcurrency ?? 8 * opts.concurrency);
+    this.#slowAfterMs = opts.slowAfterMs ?? 250;
   }
 
   get ready(): boolean {
@@ -71,7 +90,7 @@ export class Sender {
   }
 
   get inFlight(): number {
-    return this.#window.inUse;
+    return this.#window.inUse + this.#slow.inUse;
   }
 
   async start(): Promise<void> {
@@ -82,7 +101,7 @@ export class Sender {
       maxWaitTimeInMs: this.#o.maxWaitTimeMs ?? 200,
       allowAutoTopicCreation: false,
     });
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.#onAssignment(e.payload.memberAssignment));
+    consumer.on(consumer.events.GROUP_JOIN, (e) => this.#onAssignment(consumer, e.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (e) => {
       this.#joined = false;
       this.#log.error({ err: e.payload.error, restart: e.payload.restart }, 'sender consumer crashed');
@@ -103,15 +122,28 @@ export class Sender {
     );
   }
 
-  #onAssignment(assignment: Record<string, number[]>): void {
+  #onAssignment(consumer: Consumer, assignment: Record<string, number[]>): void {
     this.#joined = true;
-    const mine = new Set(assignment[this.#o.topic] ?? []);
+    const topic = this.#o.topic;
+    const mine = new Set(assignment[topic] ?? []);
     for (const p of [...this.#progress.keys()]) {
       if (!mine.has(p)) {
         // Another member owns it now and re-reads it from the committed offset.
         this.#progress.delete(p);
         this.#clearPause(p);
       }
+    }
+    // kafkajs keeps pause state client-side across rebalances: a partition paused here, moved to
+    // another member and later given back would stay paused, with no timer left to resume it.
+    // Resume every paused partition that has no resume timer; the handler pauses it again if its
+    // head is not due yet.
+    if (!this.#stopping) {
+      const orphaned = consumer
+        .paused()
+        .filter((tp) => tp.topic === topic)
+        .flatMap((tp) => tp.partitions)
+        .filter((p) => !this.#resumeTimers.has(p));
+      if (orphaned.length > 0) consumer.resume([{ topic, partitions: orphaned }]);
     }
     this.#log.info({ partitions: [...mine].sort((a, b) => a - b) }, 'sender joined its consumer group');
   }
@@ -173,6 +205,12 @@ export class Sender {
       progress.dispatched(offset);
       resolveOffset(message.offset);
       metrics.inFlight.inc({ tier: this.#o.tier });
+      let lane = this.#window;
+      const slowTimer = setTimeout(() => {
+        if (!this.#slow.tryAcquire()) return;
+        lane = this.#slow;
+        this.#window.release();
+      }, this.#slowAfterMs);
       void this.#deliver(job, webhook)
         .then(
           () => progress.finished(offset),
@@ -184,7 +222,8 @@ export class Sender {
             ),
         )
         .finally(() => {
-          this.#window.release();
+          clearTimeout(slowTimer);
+          lane.release();
           metrics.inFlight.dec({ tier: this.#o.tier });
           if (this.#stopping) this.#attemptsDuringShutdown++;
         });
@@ -428,12 +467,12 @@ export class Sender {
   }
 
   async #shutdown(): Promise<void> {
-    const inFlight = this.#window.inUse;
+    const inFlight = this.inFlight;
     this.#stopping = true;
     if (this.#commitTimer) clearTimeout(this.#commitTimer);
     for (const p of [...this.#resumeTimers.keys()]) this.#clearPause(p);
     this.#consumer?.pause([{ topic: this.#o.topic }]);
-    await this.#window.idle();
+    await Promise.all([this.#window.idle(), this.#slow.idle()]);
     const committed = await this.#commit().catch((err: unknown) => {
       this.#log.warn({ err }, 'final commit failed; uncommitted jobs will be re-read by the next owner');
       return {};
