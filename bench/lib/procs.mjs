@@ -167,6 +167,24 @@ export async function scrape(port, names) {
   return Array.isArray(names) ? sums : sums[0];
 }
 
+/** Every label set of one metric from a role's /metrics: [{labels: {…}, value}]; null if unreachable. */
+export async function scrapeLabeled(port, name) {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`)
+    .then((r) => r.text())
+    .catch(() => null);
+  if (text === null) return null;
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const labels = {};
+    for (const m of line.slice(name.length + 1, line.lastIndexOf('}')).matchAll(/(\w+)="([^"]*)"/g)) {
+      labels[m[1]] = m[2];
+    }
+    out.push({ labels, value: Number(line.slice(line.lastIndexOf(' ') + 1)) });
+  }
+  return out;
+}
+
 /** A forked helper (receiver, ceiling, naive) with request/reply over IPC. */
 export function forkHelper(script, logPath, execArgv = []) {
   const log = createWriteStream(logPath, { flags: 'a' });

@@ -54,6 +54,14 @@ function services(s) {
   return `Kafka ${fmt(c.kafka, 1)} s, FerretDB ${fmt(c.ferretdb, 1)} s, receiver ${fmt(c.receiver, 1)} s CPU`;
 }
 
+/** "; 1 first attempt failed (network) and went to the 1m tier", or "". */
+function failures(x, skip = []) {
+  const f = Object.entries(x.first_attempt_failures ?? {}).filter(([k]) => !skip.includes(k));
+  if (f.length === 0) return '';
+  const total = f.reduce((a, [, v]) => a + v, 0);
+  return `; ${fmt(total)} first attempt${total === 1 ? '' : 's'} failed (${f.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}) and went to the 1m tier`;
+}
+
 function row(cells) {
   return `| ${cells.map((c) => (c === undefined || c === null ? '' : String(c))).join(' | ')} |`;
 }
@@ -127,7 +135,7 @@ export function markdown(r) {
     ],
     (x) =>
       `${fmt(x.deliveries)} deliveries, ${fmt(x.cpu_us_per_delivery)} µs hookstream CPU each; ` +
-      `${fmt(x.delivery_records)} delivery records, all written ${fmt(x.records_drain_s, 1)} s after the last delivery; ${services(x)}`,
+      `${fmt(x.delivery_records)} delivery records, all written ${fmt(x.records_drain_s, 1)} s after the last delivery; ${services(x)}${failures(x)}`,
   );
   addRow(
     'b',
@@ -142,14 +150,14 @@ export function markdown(r) {
       procs(x.processes),
     ],
     (x) =>
-      `${fmt(x.target_rate)} events/s for ${fmt(x.seconds)} s after a ${fmt(x.warmup_s)} s warm-up; max ${fmt(x.max_ms)} ms; created_at → received`,
+      `${fmt(x.target_rate)} events/s for ${fmt(x.seconds)} s after a ${fmt(x.warmup_s)} s warm-up; max ${fmt(x.max_ms)} ms; created_at → received${failures(x)}`,
   );
   addRow(
     'c',
     `**(c)** ${fmt(s.c?.hanging_webhooks)} of ${P.webhooks} webhooks hang until the timeout`,
     (x) => [`${fmt(x.per_s)} healthy`, ratio(x.ratio_to_ceiling), '', '', '', '', procs(x.processes)],
     (x) =>
-      `**${pct(x.ratio_to_a)} of (a)**; ${fmt(x.hanging_requests)} attempts hung (at most ${fmt(x.receiver_max_concurrent)} requests open at once)`,
+      `**${pct(x.ratio_to_a)} of (a)**; ${fmt(x.hanging_requests)} attempts hung (at most ${fmt(x.receiver_max_concurrent)} requests open at once)${failures(x, ['timeout'])}`,
   );
   addRow(
     'd',
