@@ -4,6 +4,7 @@
  * Every variable is declared once in `VARIABLES` (name, default, meaning); the README's table,
  * docker-compose and the Helm chart are checked against this list by tests.
  */
+import { readFileSync } from 'node:fs';
 import { parseDuration } from '../core/duration.js';
 import { HookstreamError } from '../core/errors.js';
 import { parseTiers, type Tier } from '../core/retry-policy.js';
@@ -33,6 +34,57 @@ export const VARIABLES = [
     name: 'SCHEMA_REGISTRY_URL',
     description:
       'Confluent-compatible schema registry for Avro events. Unset: Avro-framed events are quarantined.',
+  },
+  {
+    name: 'KAFKA_SSL',
+    default: 'false',
+    description: 'Connect to Kafka over TLS (every Kafka client: router, senders, API, lag, CLI).',
+  },
+  {
+    name: 'KAFKA_SSL_CA_FILE',
+    description: "PEM file of the CA(s) that sign the brokers' certificates. Unset: the system trust store.",
+  },
+  {
+    name: 'KAFKA_SSL_CERT_FILE',
+    description: 'PEM client certificate for mutual TLS (with `KAFKA_SSL_KEY_FILE`).',
+  },
+  {
+    name: 'KAFKA_SSL_KEY_FILE',
+    secret: true,
+    description: 'PEM private key of the client certificate (mutual TLS).',
+  },
+  {
+    name: 'KAFKA_SSL_REJECT_UNAUTHORIZED',
+    default: 'true',
+    description: 'Refuse brokers whose certificate does not verify. `false` only for throwaway tests.',
+  },
+  {
+    name: 'KAFKA_SASL_MECHANISM',
+    description: 'SASL mechanism: `plain`, `scram-sha-256` or `scram-sha-512`. Unset: no SASL.',
+  },
+  { name: 'KAFKA_SASL_USERNAME', description: 'SASL user name (with `KAFKA_SASL_MECHANISM`).' },
+  {
+    name: 'KAFKA_SASL_PASSWORD',
+    secret: true,
+    description: 'SASL password. Prefer `KAFKA_SASL_PASSWORD_FILE`.',
+  },
+  {
+    name: 'KAFKA_SASL_PASSWORD_FILE',
+    description: 'File holding the SASL password (a mounted Kubernetes secret); trailing newline ignored.',
+  },
+  { name: 'SCHEMA_REGISTRY_USERNAME', description: 'Schema registry basic-auth user name.' },
+  {
+    name: 'SCHEMA_REGISTRY_PASSWORD',
+    secret: true,
+    description: 'Schema registry basic-auth password. Prefer `SCHEMA_REGISTRY_PASSWORD_FILE`.',
+  },
+  {
+    name: 'SCHEMA_REGISTRY_PASSWORD_FILE',
+    description: 'File holding the schema registry password; trailing newline ignored.',
+  },
+  {
+    name: 'SCHEMA_REGISTRY_CA_FILE',
+    description: "PEM file of the CA that signs the schema registry's certificate.",
   },
   {
     name: 'HOOKSTREAM_EVENT_TOPICS',
@@ -97,6 +149,46 @@ export const VARIABLES = [
       'How often the router role measures consumer lag and tier overdue time for /metrics, milliseconds (0 disables).',
   },
   {
+    name: 'HOOKSTREAM_KAFKA_SESSION_TIMEOUT',
+    default: '10s',
+    description:
+      "Consumer group session timeout (heartbeat every third of it): how long a killed member's partitions wait before moving.",
+  },
+  {
+    name: 'HOOKSTREAM_SENDER_MAX_INFLIGHT_BYTES',
+    default: '67108864',
+    description:
+      'Bytes of job bodies in flight per sender process, summed over its consumers (64 MiB); a job waits for room, never dropped.',
+  },
+  {
+    name: 'HOOKSTREAM_DEDUPE_WINDOW',
+    default: '24h',
+    description:
+      'The same (environment, event_id) arriving again within this window is routed once (`0` = off).',
+  },
+  {
+    name: 'HOOKSTREAM_MAX_WEBHOOKS_PER_ENVIRONMENT',
+    default: '200',
+    description: 'Webhooks one environment may have (API and CLI answer 422 LIMIT_EXCEEDED beyond it).',
+  },
+  {
+    name: 'HOOKSTREAM_DISABLE_AFTER',
+    default: '5d',
+    description:
+      'A webhook whose deliveries all failed for this long is disabled (`persistent_failure`; `0` = never).',
+  },
+  {
+    name: 'HOOKSTREAM_DISABLE_MIN_ATTEMPTS',
+    default: '10',
+    description: 'Failed attempts needed (within `HOOKSTREAM_DISABLE_AFTER`) before a webhook is disabled.',
+  },
+  {
+    name: 'HOOKSTREAM_RECORD_RETENTION',
+    default: '30d',
+    description:
+      'Delivery records older than this are removed (TTL index, or a sweeper where there is none).',
+  },
+  {
     name: 'HOOKSTREAM_TOPIC_PARTITIONS',
     default: '12',
     description: 'Partitions for topics created by `hookstream topics create`.',
@@ -140,10 +232,44 @@ export type DeliveryRecordMode = 'full' | 'failures';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+/** TLS settings with the files already read (PEM text). */
+export interface TlsConfig {
+  readonly ca: string | null;
+  readonly cert: string | null;
+  readonly key: string | null;
+  readonly rejectUnauthorized: boolean;
+}
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** null: plaintext. */
+  readonly ssl: TlsConfig | null;
+  /** null: no SASL. The password is never logged. */
+  readonly sasl: {
+    readonly mechanism: SaslMechanism;
+    readonly username: string;
+    readonly password: string;
+  } | null;
+  /** Consumer group session timeout, milliseconds; heartbeats every third of it. @default 10_000 */
+  readonly sessionTimeoutMs: number;
+}
+
+export interface SchemaRegistryConfig {
+  readonly url: string;
+  readonly auth: { readonly username: string; readonly password: string } | null;
+  /** PEM text of the CA, or null for the system trust store. */
+  readonly ca: string | null;
+}
+
 export interface Config {
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
+  readonly kafka: KafkaConfig;
   readonly mongodb: { readonly uri: string };
   readonly schemaRegistryUrl: string | null;
+  /** Registry URL with credentials and CA; null when `SCHEMA_REGISTRY_URL` is unset. */
+  readonly schemaRegistry: SchemaRegistryConfig | null;
   readonly eventTopics: readonly string[];
   readonly topicPrefix: string;
   readonly tiers: readonly Tier[];
@@ -161,6 +287,18 @@ export interface Config {
   /** @default 24 h */
   readonly secretOverlapMs: number;
   readonly deliveryRecords: DeliveryRecordMode;
+  /** Bytes of job bodies in flight per sender process. @default 64 MiB */
+  readonly senderMaxInflightBytes: number;
+  /** Ingest dedupe window, milliseconds; 0 turns deduplication off. @default 24 h */
+  readonly dedupeWindowMs: number;
+  /** @default 200 webhooks per environment */
+  readonly maxWebhooksPerEnvironment: number;
+  /** All-failing time after which a webhook is disabled, milliseconds; 0 = never. @default 5 d */
+  readonly disableAfterMs: number;
+  /** @default 10 failed attempts */
+  readonly disableMinAttempts: number;
+  /** Delivery record retention, milliseconds. @default 30 d */
+  readonly recordRetentionMs: number;
   /** @default 15_000 ms; 0 disables the lag collector */
   readonly lagIntervalMs: number;
   readonly topicPartitions: number;
@@ -240,10 +378,106 @@ function secretKey(env: Env): Buffer | null {
   return key;
 }
 
+/** Reads a file named by `name` (PEM, password file); the error names the variable and the path, never the content. */
+function fileText(env: Env, name: VariableName, readFile: (path: string) => string): string | null {
+  const path = raw(env, name);
+  if (path === undefined) return null;
+  try {
+    return readFile(path);
+  } catch (err) {
+    throw bad(
+      name,
+      `cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+}
+
+/** A secret given inline (`NAME`) or in a file (`NAME_FILE`), not both. */
+function secretValue(
+  env: Env,
+  name: VariableName,
+  fileName: VariableName,
+  readFile: (path: string) => string,
+): string | null {
+  const inline = raw(env, name);
+  const fromFile = fileText(env, fileName, readFile);
+  if (inline !== undefined && fromFile !== null)
+    throw bad(fileName, `set either ${name} or ${fileName}, not both`);
+  if (fromFile !== null) {
+    const value = fromFile.replace(/\r?\n$/, '');
+    if (value === '') throw bad(fileName, 'the file is empty');
+    return value;
+  }
+  return inline ?? null;
+}
+
+const SASL_MECHANISMS: readonly SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
+
+function kafkaSecurity(env: Env, readFile: (path: string) => string): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const ca = fileText(env, 'KAFKA_SSL_CA_FILE', readFile);
+  const cert = fileText(env, 'KAFKA_SSL_CERT_FILE', readFile);
+  const key = fileText(env, 'KAFKA_SSL_KEY_FILE', readFile);
+  if ((cert === null) !== (key === null)) {
+    throw bad(
+      cert === null ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE',
+      'mutual TLS needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE',
+    );
+  }
+  const sslOn = bool(env, 'KAFKA_SSL');
+  const rejectUnauthorized = bool(env, 'KAFKA_SSL_REJECT_UNAUTHORIZED');
+  if (!sslOn && (ca !== null || cert !== null)) {
+    throw bad(ca !== null ? 'KAFKA_SSL_CA_FILE' : 'KAFKA_SSL_CERT_FILE', 'is set but KAFKA_SSL is not true');
+  }
+  const ssl: TlsConfig | null = sslOn ? { ca, cert, key, rejectUnauthorized } : null;
+
+  const mechanismText = raw(env, 'KAFKA_SASL_MECHANISM')?.toLowerCase();
+  const username = raw(env, 'KAFKA_SASL_USERNAME');
+  const password = secretValue(env, 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE', readFile);
+  if (mechanismText === undefined) {
+    if (username !== undefined || password !== null)
+      throw bad('KAFKA_SASL_MECHANISM', 'is required when a SASL user name or password is set');
+    return { ssl, sasl: null };
+  }
+  if (!(SASL_MECHANISMS as readonly string[]).includes(mechanismText))
+    throw bad('KAFKA_SASL_MECHANISM', `must be one of ${SASL_MECHANISMS.join(', ')}, got "${mechanismText}"`);
+  if (username === undefined)
+    throw bad('KAFKA_SASL_USERNAME', `is required with KAFKA_SASL_MECHANISM=${mechanismText}`);
+  if (password === null)
+    throw bad(
+      'KAFKA_SASL_PASSWORD',
+      `(or KAFKA_SASL_PASSWORD_FILE) is required with KAFKA_SASL_MECHANISM=${mechanismText}`,
+    );
+  return { ssl, sasl: { mechanism: mechanismText as SaslMechanism, username, password } };
+}
+
+function schemaRegistry(
+  env: Env,
+  url: string | null,
+  readFile: (path: string) => string,
+): SchemaRegistryConfig | null {
+  const username = raw(env, 'SCHEMA_REGISTRY_USERNAME');
+  const password = secretValue(env, 'SCHEMA_REGISTRY_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD_FILE', readFile);
+  const ca = fileText(env, 'SCHEMA_REGISTRY_CA_FILE', readFile);
+  if ((username === undefined) !== (password === null))
+    throw bad(
+      username === undefined ? 'SCHEMA_REGISTRY_USERNAME' : 'SCHEMA_REGISTRY_PASSWORD',
+      'user name and password go together',
+    );
+  if (url === null) {
+    if (username !== undefined || ca !== null)
+      throw bad('SCHEMA_REGISTRY_URL', 'is required when registry credentials or a CA are set');
+    return null;
+  }
+  return { url, auth: username === undefined ? null : { username, password: password! }, ca };
+}
+
 const TOPIC_RE = /^[a-zA-Z0-9._-]{1,200}$/;
 
 /** Reads and validates the configuration; throws HookstreamError INVALID_CONFIG naming the variable. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(
+  env: Env = process.env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): Config {
   const brokers = list(env, 'KAFKA_BROKERS');
   for (const b of brokers) {
     if (!/^[^:\s]+:\d{1,5}$/.test(b)) throw bad('KAFKA_BROKERS', `"${b}" is not host:port`);
@@ -285,10 +519,21 @@ export function loadConfig(env: Env = process.env): Config {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
     throw bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const sessionTimeoutMs = duration(env, 'HOOKSTREAM_KAFKA_SESSION_TIMEOUT');
+  if (sessionTimeoutMs < 6_000 || sessionTimeoutMs > 300_000)
+    throw bad(
+      'HOOKSTREAM_KAFKA_SESSION_TIMEOUT',
+      "must be between 6s and 300s (the broker's group.min/max.session.timeout.ms)",
+    );
+  const disableAfterMs = duration(env, 'HOOKSTREAM_DISABLE_AFTER');
+  const recordRetentionMs = duration(env, 'HOOKSTREAM_RECORD_RETENTION');
+  if (recordRetentionMs < 1_000) throw bad('HOOKSTREAM_RECORD_RETENTION', 'must be at least 1s');
+
   const config: Config = {
-    kafka: { brokers, clientId: 'hookstream' },
+    kafka: { brokers, clientId: 'hookstream', ...kafkaSecurity(env, readFile), sessionTimeoutMs },
     mongodb: { uri: mongoUri },
     schemaRegistryUrl: registry,
+    schemaRegistry: schemaRegistry(env, registry, readFile),
     eventTopics,
     topicPrefix,
     tiers,
@@ -300,6 +545,12 @@ export function loadConfig(env: Env = process.env): Config {
     webhookCacheMs: int(env, 'HOOKSTREAM_WEBHOOK_CACHE_MS', 0, 60_000),
     secretOverlapMs: duration(env, 'HOOKSTREAM_SECRET_OVERLAP'),
     deliveryRecords: mode,
+    senderMaxInflightBytes: int(env, 'HOOKSTREAM_SENDER_MAX_INFLIGHT_BYTES', 1_048_576, 4_294_967_296),
+    dedupeWindowMs: duration(env, 'HOOKSTREAM_DEDUPE_WINDOW'),
+    maxWebhooksPerEnvironment: int(env, 'HOOKSTREAM_MAX_WEBHOOKS_PER_ENVIRONMENT', 1, 100_000),
+    disableAfterMs,
+    disableMinAttempts: int(env, 'HOOKSTREAM_DISABLE_MIN_ATTEMPTS', 1, 1_000_000),
+    recordRetentionMs,
     lagIntervalMs: int(env, 'HOOKSTREAM_LAG_INTERVAL_MS', 0, 3_600_000),
     topicPartitions: int(env, 'HOOKSTREAM_TOPIC_PARTITIONS', 1, 10_000),
     topicReplication: int(env, 'HOOKSTREAM_TOPIC_REPLICATION', 1, 10),

@@ -2,8 +2,9 @@
  * The delivery job carried on `hookstream.deliveries` and the retry tiers, and its JSON codec.
  * A job never carries secrets: the sender looks them up by `webhook_id` when it signs.
  */
-import { ENVIRONMENT_RE, EVENT_ID_RE } from './envelope.js';
+import { ENVIRONMENT_RE, type Envelope, EVENT_ID_RE, serializeEnvelope } from './envelope.js';
 import { HookstreamError } from './errors.js';
+import { deliveryId } from './ids.js';
 import { parseRfc3339 } from './rfc3339.js';
 
 export interface DeliveryJob {
@@ -24,6 +25,77 @@ export interface DeliveryJob {
   readonly replay?: boolean;
   /** The exact body to POST and sign (`serializeEnvelope`). */
   readonly body: string;
+}
+
+/*
+ * The only three ways a job comes to be. No other file writes a `DeliveryJob` literal.
+ */
+
+/**
+ * The first-attempt job of `envelope` for one matching webhook, due now. `body` is the envelope's
+ * exact serialized bytes (`serializeEnvelope`); pass it when routing one event to many webhooks so
+ * it is serialized once.
+ */
+export function firstJob(
+  envelope: Envelope,
+  webhookId: string,
+  nowMs: number,
+  body: string = serializeEnvelope(envelope),
+): DeliveryJob {
+  return {
+    delivery_id: deliveryId(envelope.event_id, webhookId),
+    event_id: envelope.event_id,
+    event_type: envelope.event_type,
+    environment: envelope.environment,
+    webhook_id: webhookId,
+    attempt: 1,
+    first_attempt_at: null,
+    due_at: nowMs,
+    created_at: envelope.created_at,
+    body,
+  };
+}
+
+/** The job of the next attempt after a failed one: same delivery, the budget still running from the first attempt. */
+export function nextJob(
+  job: DeliveryJob,
+  next: { readonly attempt: number; readonly dueAtMs: number; readonly firstAttemptAtMs: number },
+): DeliveryJob {
+  return { ...job, attempt: next.attempt, first_attempt_at: next.firstAttemptAtMs, due_at: next.dueAtMs };
+}
+
+/** What a replay needs of a stored delivery record. */
+export interface ReplaySource {
+  readonly delivery_id: string;
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly environment: string;
+  readonly webhook_id: string;
+  /** Attempts made so far. */
+  readonly attempts: number;
+  /** The event's `created_at` (RFC 3339). */
+  readonly created_at: string;
+  readonly body: string;
+}
+
+/**
+ * A manual retry or replay of a stored delivery: the next attempt number, due now, with a new
+ * budget (`first_attempt_at` null: it starts at this attempt).
+ */
+export function replayJob(source: ReplaySource, nowMs: number): DeliveryJob {
+  return {
+    delivery_id: source.delivery_id,
+    event_id: source.event_id,
+    event_type: source.event_type,
+    environment: source.environment,
+    webhook_id: source.webhook_id,
+    attempt: source.attempts + 1,
+    first_attempt_at: null,
+    due_at: nowMs,
+    created_at: source.created_at,
+    replay: true,
+    body: source.body,
+  };
 }
 
 /**

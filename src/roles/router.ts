@@ -3,6 +3,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { topicNames } from '../config/topics.js';
 import { HookstreamError } from '../core/errors.js';
 import { createKafka } from '../kafka/client.js';
+import { kafkaTunables } from '../kafka/tunables.js';
 import { ensureWebhookIndexes } from '../mongo/webhooks.js';
 import { LagCollector } from '../observability/lag.js';
 import { createEventDecoder } from '../router/decode.js';
@@ -25,6 +26,7 @@ export async function startRouter({ config, logger, signal, ops, started }: Role
       clientId: `${config.kafka.clientId}-router`,
       logger,
     }),
+    tunables: kafkaTunables({ sessionTimeoutMs: config.kafka.sessionTimeoutMs }),
     logger,
     decoder: createEventDecoder(registry),
     webhooks: index,

@@ -21,6 +21,10 @@ export type RoleStarter = (ctx: RoleContext) => Promise<void>;
 export async function runRole(role: string, ...starters: RoleStarter[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, base: { role } });
+  logger.info(
+    { role, node: process.version, pid: process.pid },
+    `hookstream ${role} starting on Node.js ${process.version}`,
+  );
   return runUntilSignal(logger, async (signal, started) => {
     const ops = new OpsServer(logger);
     started.push(ops);

@@ -6,6 +6,7 @@ import { HookstreamError } from '../core/errors.js';
 import { createRetryPolicy } from '../core/retry-policy.js';
 import { BatchingProducer } from '../kafka/batching-producer.js';
 import { createKafka } from '../kafka/client.js';
+import { kafkaTunables } from '../kafka/tunables.js';
 import { ensureDeliveryIndexes } from '../mongo/deliveries.js';
 import { disableWebhook, ensureWebhookIndexes } from '../mongo/webhooks.js';
 import { DeliveryRecorder } from '../sender/delivery-recorder.js';
@@ -69,12 +70,14 @@ export function senderStarter(selection: TierSelection) {
     });
     started.push({ name: 'http client', close: async () => http.close() });
     const webhooks = new WebhookCache(mongo.db, secretKey, config.webhookCacheMs, logger);
+    const tunables = kafkaTunables({ sessionTimeoutMs: config.kafka.sessionTimeoutMs });
     const policy = createRetryPolicy(config.tiers, config.retryBudgetMs);
 
     const senders = chosen.map(
       (s) =>
         new Sender({
           kafka,
+          tunables,
           logger,
           tier: s.tier,
           topic: s.topic,

@@ -14,9 +14,9 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from
 import type { Envelope } from '../core/envelope.js';
 import { serializeEnvelope } from '../core/envelope.js';
 import { HookstreamError, isHookstreamError } from '../core/errors.js';
-import { deliveryId } from '../core/ids.js';
-import { type DeliveryJob, encodeJob } from '../core/job.js';
+import { encodeJob, firstJob } from '../core/job.js';
 import { OffsetCommitter, type TopicPartitionOffset } from '../kafka/offset-committer.js';
+import { consumerConfig, type KafkaTunables } from '../kafka/tunables.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import type { EventDecoder } from './decode.js';
@@ -24,6 +24,7 @@ import type { LiveWebhookIndex } from './live-index.js';
 
 export interface RouterOptions {
   kafka: Kafka;
+  tunables: KafkaTunables;
   logger: Logger;
   decoder: EventDecoder;
   webhooks: LiveWebhookIndex;
@@ -99,12 +100,7 @@ export class Router {
       this.#log.info({ topics: present }, 'new event topics appeared; restarting the consumer to subscribe');
       await this.#stopConsumer();
     }
-    const consumer = this.#o.kafka.consumer({
-      groupId: this.#o.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-      allowAutoTopicCreation: false,
-    });
+    const consumer = this.#o.kafka.consumer(consumerConfig(this.#o.groupId, this.#o.tunables));
     const state: ConsumerState = {
       consumer,
       committer: new OffsetCommitter((offsets) => consumer.commitOffsets(offsets)),
@@ -217,18 +213,7 @@ export class Router {
       const matches = this.#o.webhooks.index.match(envelope.environment, envelope.event_type);
       if (matches.length === 0) metrics.eventsUnmatched.inc();
       for (const webhookId of matches) {
-        const job: DeliveryJob = {
-          delivery_id: deliveryId(envelope.event_id, webhookId),
-          event_id: envelope.event_id,
-          event_type: envelope.event_type,
-          environment: envelope.environment,
-          webhook_id: webhookId,
-          attempt: 1,
-          first_attempt_at: null,
-          due_at: now,
-          created_at: envelope.created_at,
-          body,
-        };
+        const job = firstJob(envelope, webhookId, now, body);
         jobs.push({ key: webhookId, value: encodeJob(job), timestamp: String(now) });
       }
       last = offset;

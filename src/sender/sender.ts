@@ -8,11 +8,12 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { TopicNames } from '../config/topics.js';
 import { isHookstreamError } from '../core/errors.js';
-import { type DeliveryJob, decodeJob, encodeJob } from '../core/job.js';
+import { type DeliveryJob, decodeJob, encodeJob, nextJob } from '../core/job.js';
 import { parseRetryAfter } from '../core/retry-after.js';
 import { nextAttempt, type RetryPolicy } from '../core/retry-policy.js';
 import { signatureHeader, standardWebhooksHeaders } from '../core/signing.js';
 import type { BatchingProducer } from '../kafka/batching-producer.js';
+import { consumerConfig, type KafkaTunables } from '../kafka/tunables.js';
 import type { AttemptRecord, DeliveryStatus } from '../mongo/deliveries.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
@@ -23,6 +24,7 @@ import type { SendableWebhook, WebhookCache } from './webhook-cache.js';
 
 export interface SenderOptions {
   kafka: Kafka;
+  tunables: KafkaTunables;
   logger: Logger;
   /** Which topic this sender consumes: `deliveries` or a tier name. */
   tier: string;
@@ -94,13 +96,7 @@ export class Sender {
   }
 
   async start(): Promise<void> {
-    const consumer = this.#o.kafka.consumer({
-      groupId: this.#o.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-      maxWaitTimeInMs: this.#o.maxWaitTimeMs ?? 200,
-      allowAutoTopicCreation: false,
-    });
+    const consumer = this.#o.kafka.consumer(consumerConfig(this.#o.groupId, this.#o.tunables));
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.#onAssignment(consumer, e.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (e) => {
       this.#joined = false;
@@ -281,12 +277,11 @@ export class Sender {
     if (next.kind === 'dead-letter') return this.#deadLetter(job, firstAttemptAt, next.reason, attempt);
 
     const target = this.#o.names.retry.find((r) => r.tier.name === next.tier.name)!;
-    const retryJob: DeliveryJob = {
-      ...job,
+    const retryJob = nextJob(job, {
       attempt: next.attempt,
-      first_attempt_at: firstAttemptAt,
-      due_at: next.dueAtMs,
-    };
+      dueAtMs: next.dueAtMs,
+      firstAttemptAtMs: firstAttemptAt,
+    });
     await this.#produce(target.topic, job.webhook_id, encodeJob(retryJob), {});
     metrics.retriesScheduled.inc({ from: this.#o.tier, to: next.tier.name });
     this.#record(job, firstAttemptAt, 'retrying', new Date(next.dueAtMs), null, attempt);

@@ -10,10 +10,9 @@
  * Kafka then refuses the jobs, the claim is undone.
  */
 import type { Filter } from 'mongodb';
-import { type Envelope, serializeEnvelope } from '../core/envelope.js';
+import type { Envelope } from '../core/envelope.js';
 import { HookstreamError } from '../core/errors.js';
-import { deliveryId } from '../core/ids.js';
-import type { DeliveryJob } from '../core/job.js';
+import { type DeliveryJob, firstJob, replayJob } from '../core/job.js';
 import { type DeliveryDoc, deliveriesCollection } from '../mongo/deliveries.js';
 import { mapMongoError } from '../mongo/errors.js';
 import type { WebhookDoc } from '../mongo/webhooks.js';
@@ -36,20 +35,20 @@ function requireEnabled(webhook: WebhookDoc): void {
   }
 }
 
-function replayJob(doc: DeliveryDoc, now: Date): DeliveryJob {
-  return {
-    delivery_id: doc._id,
-    event_id: doc.event_id,
-    event_type: doc.event_type,
-    environment: doc.environment,
-    webhook_id: doc.webhook_id,
-    attempt: (doc.attempts ?? 0) + 1,
-    first_attempt_at: null,
-    due_at: now.getTime(),
-    created_at: (doc.event_created_at ?? doc.created_at).toISOString(),
-    replay: true,
-    body: doc.body,
-  };
+function replayOf(doc: DeliveryDoc, now: Date): DeliveryJob {
+  return replayJob(
+    {
+      delivery_id: doc._id,
+      event_id: doc.event_id,
+      event_type: doc.event_type,
+      environment: doc.environment,
+      webhook_id: doc.webhook_id,
+      attempts: doc.attempts ?? 0,
+      created_at: (doc.event_created_at ?? doc.created_at).toISOString(),
+      body: doc.body,
+    },
+    now.getTime(),
+  );
 }
 
 async function enqueueOr<T>(
@@ -104,7 +103,7 @@ export async function retryDelivery(
   } catch (err) {
     throw mapMongoError(err, `delivery ${id}`);
   }
-  const job = replayJob(doc, now);
+  const job = replayOf(doc, now);
   await enqueueOr(ctx, [job], () =>
     col.updateOne(
       { _id: id, status: 'pending', updated_at: now },
@@ -197,7 +196,7 @@ export async function replayFailed(
       const byId = new Map(docs.map((d) => [d._id, d]));
       const jobs = docs
         .filter((d) => mine.has(d._id) && typeof d.body === 'string')
-        .map((d) => replayJob(d, claimedAt));
+        .map((d) => replayOf(d, claimedAt));
       await enqueueOr(ctx, jobs, () =>
         Promise.all(
           [...mine].map((id) => {
@@ -250,18 +249,7 @@ export async function sendTestEvent(
     created_at: now.toISOString(),
     data: { webhook_id: webhookId, message },
   };
-  const job: DeliveryJob = {
-    delivery_id: deliveryId(envelope.event_id, webhookId),
-    event_id: envelope.event_id,
-    event_type: envelope.event_type,
-    environment,
-    webhook_id: webhookId,
-    attempt: 1,
-    first_attempt_at: null,
-    due_at: now.getTime(),
-    created_at: envelope.created_at,
-    body: serializeEnvelope(envelope),
-  };
+  const job = firstJob(envelope, webhookId, now.getTime());
   await enqueueOr(ctx, [job], async () => {});
   ctx.logger.info({ webhook_id: webhookId, environment, event_id: envelope.event_id }, 'test event queued');
   return { event_id: envelope.event_id, delivery_id: job.delivery_id };

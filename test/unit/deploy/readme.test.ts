@@ -9,8 +9,8 @@ describe('README', () => {
     const firstBlock = /```bash\n([\s\S]*?)```/.exec(readme)![1]!;
     const commands = firstBlock.split('\n').filter((l) => l.trim() !== '');
     expect(commands).toHaveLength(2);
-    expect(commands[0]).toMatch(/^npm ci && npm run demo\b/);
-    expect(commands[1]).toMatch(/^npm ci && npm test\b/);
+    expect(commands[0]).toMatch(/^bash scripts\/dev\.sh demo\b/);
+    expect(commands[1]).toMatch(/^bash scripts\/dev\.sh test\b/);
   });
 
   it('documents every configuration variable with its default, as the code has it', () => {
