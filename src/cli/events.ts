@@ -65,6 +65,7 @@ export async function eventsCommand(args: string[]): Promise<number> {
   const logger = createLogger({ level: 'warn', name: 'events' });
   const producer = createKafka({
     brokers: config.kafka.brokers,
+    security: config.kafka,
     clientId: 'hookstream-cli',
     logger,
   }).producer();

@@ -13,7 +13,12 @@ export async function lagCommand(args: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: 'warn', name: 'lag' });
   const collector = new LagCollector({
-    kafka: createKafka({ brokers: config.kafka.brokers, clientId: 'hookstream-lag', logger }),
+    kafka: createKafka({
+      brokers: config.kafka.brokers,
+      security: config.kafka,
+      clientId: 'hookstream-lag',
+      logger,
+    }),
     logger,
     names: topicNames(config.topicPrefix, config.tiers),
     eventTopics: config.eventTopics,

@@ -30,7 +30,12 @@ export async function topicsCommand(args: string[]): Promise<number> {
   if (values['event-topics']) {
     plans.push(...config.eventTopics.map((topic) => ({ topic, ...sizing, retentionMs: 7 * 86_400_000 })));
   }
-  const admin = createKafka({ brokers: config.kafka.brokers, clientId: 'hookstream-topics', logger }).admin();
+  const admin = createKafka({
+    brokers: config.kafka.brokers,
+    security: config.kafka,
+    clientId: 'hookstream-topics',
+    logger,
+  }).admin();
   await admin.connect();
   try {
     const result = await ensureTopics(admin, plans);

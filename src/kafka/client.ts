@@ -1,5 +1,6 @@
 /** kafkajs wiring: one Kafka instance per process, its log lines routed into pino. */
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type logCreator } from 'kafkajs';
+import type { KafkaConfig } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -25,6 +26,8 @@ function pinoLogCreator(logger: Logger): logCreator {
 
 export interface KafkaOptions {
   brokers: readonly string[];
+  /** TLS and SASL from the configuration (`config.kafka`); absent: plaintext, no SASL. */
+  security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
   clientId: string;
   logger: Logger;
   /** Connection timeout, milliseconds. @default 3_000 */

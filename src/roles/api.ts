@@ -72,6 +72,7 @@ export async function startApi({ config, logger, signal, ops, started }: RoleCon
 
   const kafka = createKafka({
     brokers: config.kafka.brokers,
+    security: config.kafka,
     clientId: `${config.kafka.clientId}-api`,
     logger,
   });

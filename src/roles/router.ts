@@ -23,6 +23,7 @@ export async function startRouter({ config, logger, signal, ops, started }: Role
   const router = new Router({
     kafka: createKafka({
       brokers: config.kafka.brokers,
+      security: config.kafka,
       clientId: `${config.kafka.clientId}-router`,
       logger,
     }),
@@ -44,7 +45,12 @@ export async function startRouter({ config, logger, signal, ops, started }: Role
   // The router runs wherever hookstream runs: it also measures lag and overdue time for /metrics.
   if (config.lagIntervalMs > 0) {
     const lag = new LagCollector({
-      kafka: createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-lag`, logger }),
+      kafka: createKafka({
+        brokers: config.kafka.brokers,
+        security: config.kafka,
+        clientId: `${config.kafka.clientId}-lag`,
+        logger,
+      }),
       logger,
       names,
       eventTopics: config.eventTopics,

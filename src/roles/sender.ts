@@ -48,6 +48,7 @@ export function senderStarter(selection: TierSelection) {
 
     const kafka = createKafka({
       brokers: config.kafka.brokers,
+      security: config.kafka,
       clientId: `${config.kafka.clientId}-sender`,
       logger,
     });
