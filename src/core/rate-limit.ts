@@ -17,7 +17,8 @@
  * A job that must wait is held in memory (FIFO per webhook) when its turn comes within
  * `holdMaxMs` and the partition's held bytes stay under their cap; otherwise it is deferred:
  * re-produced, unchanged (not an attempt), to a retry tier chosen by `deferralTier`, and comes back
- * through the forwarding above. Neither blocks the partition, so other webhooks never wait.
+ * through the forwarding above. Neither blocks the partition, so other webhooks never wait. The
+ * held jobs of one partition are kept by `ThrottleQueue` (throttle-queue.ts).
  */
 import { HookstreamError } from './errors.js';
 import type { Tier } from './retry-policy.js';

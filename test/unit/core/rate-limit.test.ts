@@ -16,19 +16,10 @@ import {
   throttleStep,
 } from '../../../src/core/rate-limit.js';
 import { parseTiers } from '../../../src/core/retry-policy.js';
+import { busiestSecond } from './busiest-second.js';
 import { thrown } from './thrown.js';
 
 const tiers = parseTiers('1m,10m,1h,6h');
-
-/** Most request starts in any half-open window [t, t + 1000). */
-function busiestSecond(starts: readonly number[]): number {
-  let most = 0;
-  for (let i = 0, j = 0; i < starts.length; i++) {
-    while (starts[i]! - starts[j]! >= 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 /**
  * A pacer driven like the sender drives it: `demand` requests are ready at `readyAtMs`; each
