@@ -1,14 +1,16 @@
 /**
- * Consumer lag of every hookstream group, and — what alerts and autoscaling should use — how
- * overdue each tier is: now minus the due time of the oldest job not yet attempted. Lag on a delay
- * tier is expected (jobs wait there by design); overdue time is not.
+ * Consumer lag of hookstream groups, and — what alerts and autoscaling should use — how overdue
+ * each tier is: now minus the due time of the oldest job not yet attempted. Lag on a delay tier is
+ * expected (jobs wait there by design); overdue time is not.
  *
  * Lag: end offset − committed offset, from the admin API. Overdue: the job at the committed offset
- * of each partition (the head) is read by a probe consumer in a group of its own, which never
- * commits; its `due_at` gives the answer.
+ * of each partition (the head) is read by a probe consumer, which never commits; its `due_at` gives
+ * the answer. The probe is in a group of its own (`hookstream lag`, one reading of every group), or,
+ * for /metrics, in an owner group shared by every process of one role (see lag-owner.ts): exactly
+ * one of them holds all partitions and is the one that exports the role's series.
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka, PartitionAssigner } from 'kafkajs';
 import type { TopicNames } from '../config/topics.js';
 import { decodeJob } from '../core/job.js';
 import type { Logger } from './logger.js';
@@ -28,7 +30,7 @@ export interface LagRow {
   readonly overdueSeconds: number | null;
 }
 
-interface Watched {
+export interface Watched {
   readonly group: string;
   readonly topic: string;
   readonly stage: string;
@@ -43,10 +45,25 @@ export function watchedGroups(names: TopicNames, eventTopics: readonly string[])
   ];
 }
 
+/** A shared probe group: its members split nothing, one of them (`owns`) holds every partition. */
+export interface OwnerGroup {
+  readonly groupId: string;
+  readonly assigner: PartitionAssigner;
+  /** @default kafkajs' 30_000 ms */
+  readonly sessionTimeoutMs?: number;
+}
+
+type Labels = Record<string, string>;
+
 export class LagCollector {
   readonly #kafka: Kafka;
   readonly #log: Logger;
   readonly #watched: Watched[];
+  readonly #owner: OwnerGroup | null;
+  /** Owner group only: whether this process holds the partitions (and so reports). */
+  #owns = false;
+  /** Series this collector exported last, removed before the next export (others' stay). */
+  #exported: { lag: Labels[]; overdue: Labels[] } = { lag: [], overdue: [] };
   #admin: Admin | null = null;
   #probe: Consumer | null = null;
   #probeReady: Promise<void> | null = null;
@@ -55,10 +72,24 @@ export class LagCollector {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(opts: { kafka: Kafka; logger: Logger; names: TopicNames; eventTopics: readonly string[] }) {
+  /** `watched`: the groups to measure (default every hookstream group); `owner`: see OwnerGroup. */
+  constructor(opts: {
+    kafka: Kafka;
+    logger: Logger;
+    names: TopicNames;
+    eventTopics: readonly string[];
+    watched?: readonly Watched[];
+    owner?: OwnerGroup;
+  }) {
     this.#kafka = opts.kafka;
     this.#log = opts.logger.child({ component: 'lag' });
-    this.#watched = watchedGroups(opts.names, opts.eventTopics);
+    this.#watched = [...(opts.watched ?? watchedGroups(opts.names, opts.eventTopics))];
+    this.#owner = opts.owner ?? null;
+  }
+
+  /** True while this process reports (always true without an owner group). */
+  get reporting(): boolean {
+    return this.#owner === null || this.#owns;
   }
 
   async #adminClient(): Promise<Admin> {
@@ -70,16 +101,42 @@ export class LagCollector {
     return this.#admin;
   }
 
-  /** A consumer in a group of its own that reads one message per partition when asked. */
+  /** A consumer that reads one message per partition when asked (owner group: only the owner has any). */
   async #startProbe(topics: string[]): Promise<void> {
+    const owner = this.#owner;
     const probe = this.#kafka.consumer({
-      groupId: `hookstream-lag-probe-${randomBytes(6).toString('hex')}`,
+      groupId: owner?.groupId ?? `hookstream-lag-probe-${randomBytes(6).toString('hex')}`,
       maxWaitTimeInMs: 100,
       allowAutoTopicCreation: false,
+      ...(owner && { partitionAssigners: [owner.assigner], sessionTimeout: owner.sessionTimeoutMs }),
     });
-    const joined = new Promise<void>((resolve) => probe.on(probe.events.GROUP_JOIN, () => resolve()));
-    await probe.connect();
-    await probe.subscribe({ topics, fromBeginning: true });
+    const joined = new Promise<void>((resolve) =>
+      probe.on(probe.events.GROUP_JOIN, ({ payload }) => {
+        const owns = Object.values(payload.memberAssignment).some((ps) => ps.length > 0);
+        if (owner && owns !== this.#owns)
+          this.#log.info(
+            { group: owner.groupId, owns },
+            owns ? 'reporting lag for this role' : 'another process reports lag',
+          );
+        this.#owns = owns;
+        if (!owns) this.#clear();
+        resolve();
+      }),
+    );
+    // A rebalance may hand the partitions to another process: stop reporting until the next join.
+    probe.on(probe.events.REBALANCING, () => {
+      this.#owns = false;
+      this.#clear();
+    });
+    this.#probe = probe;
+    try {
+      await probe.connect();
+      await probe.subscribe({ topics, fromBeginning: true });
+    } catch (err) {
+      this.#probe = null;
+      await probe.disconnect().catch(() => {});
+      throw err;
+    }
     await probe.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -96,7 +153,6 @@ export class LagCollector {
         probe.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
       },
     });
-    this.#probe = probe;
     await joined;
   }
 
@@ -107,8 +163,7 @@ export class LagCollector {
   ): Promise<void> {
     const topics = [...new Set(wanted.map((w) => w.topic))];
     if (topics.length === 0) return;
-    this.#probeReady ??= this.#startProbe(this.#watched.filter((w) => w.jobs).map((w) => w.topic));
-    await this.#probeReady;
+    await this.#ensureProbe();
     const probe = this.#probe!;
     const pending: { topic: string; partition: number; offset: number }[] = [];
     for (const w of wanted) {
@@ -127,6 +182,16 @@ export class LagCollector {
     ) {
       await new Promise((r) => setTimeout(r, 25));
     }
+  }
+
+  #ensureProbe(): Promise<void> {
+    // An owner group subscribes to every watched topic, so that the owner is the same for all.
+    const topics = this.#watched.filter((w) => this.#owner !== null || w.jobs).map((w) => w.topic);
+    this.#probeReady ??= this.#startProbe([...new Set(topics)]).catch((err: unknown) => {
+      this.#probeReady = null; // e.g. a topic not created yet: the next tick tries again
+      throw err;
+    });
+    return this.#probeReady;
   }
 
   /** One full reading of every watched group. */
@@ -174,12 +239,18 @@ export class LagCollector {
     });
   }
 
-  /** Collects every `intervalMs` and exports `hookstream_consumer_lag` and `hookstream_tier_overdue_seconds`. */
+  /**
+   * Collects every `intervalMs` and exports `hookstream_consumer_lag` and
+   * `hookstream_tier_overdue_seconds` (with an owner group: only while this process owns).
+   */
   start(intervalMs: number): void {
     const tick = async () => {
       try {
-        const rows = await this.collect();
-        exportLag(rows);
+        if (this.#owner) await this.#ensureProbe();
+        if (this.reporting) {
+          const rows = await this.collect();
+          if (this.reporting) this.#export(rows);
+        }
       } catch (err) {
         this.#log.warn({ err }, 'collecting consumer lag failed; will retry');
       }
@@ -188,21 +259,34 @@ export class LagCollector {
     this.#timer = setTimeout(tick, 0);
   }
 
+  /** Replaces this collector's series; overdue per tier is the worst partition's. */
+  #export(rows: readonly LagRow[]): void {
+    this.#clear();
+    const worst = new Map<string, number>();
+    for (const r of rows) {
+      const labels = { group: r.group, topic: r.topic, partition: String(r.partition) };
+      metrics.consumerLag.set(labels, r.lag);
+      this.#exported.lag.push(labels);
+      if (r.overdueSeconds !== null) worst.set(r.stage, Math.max(worst.get(r.stage) ?? 0, r.overdueSeconds));
+    }
+    for (const [tier, s] of worst) {
+      metrics.tierOverdue.set({ tier }, s);
+      this.#exported.overdue.push({ tier });
+    }
+  }
+
+  /** Removes this collector's series (a process that does not own must not report stale values). */
+  #clear(): void {
+    for (const l of this.#exported.lag) metrics.consumerLag.remove(l);
+    for (const l of this.#exported.overdue) metrics.tierOverdue.remove(l);
+    this.#exported = { lag: [], overdue: [] };
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#clear();
     await this.#probe?.disconnect().catch(() => {});
     await this.#admin?.disconnect().catch(() => {});
   }
-}
-
-export function exportLag(rows: readonly LagRow[]): void {
-  metrics.consumerLag.reset();
-  metrics.tierOverdue.reset();
-  const worst = new Map<string, number>();
-  for (const r of rows) {
-    metrics.consumerLag.set({ group: r.group, topic: r.topic, partition: String(r.partition) }, r.lag);
-    if (r.overdueSeconds !== null) worst.set(r.stage, Math.max(worst.get(r.stage) ?? 0, r.overdueSeconds));
-  }
-  for (const [tier, s] of worst) metrics.tierOverdue.set({ tier }, s);
 }
