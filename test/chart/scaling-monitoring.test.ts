@@ -308,6 +308,7 @@ describe('PrometheusRule', () => {
   it('alerts on an overdue tier, growing router lag, dead letters and all attempts failing', () => {
     expect(rules(allFeatures).map((r) => r.alert)).toEqual([
       'HookstreamTierOverdue',
+      'HookstreamLagUnreported',
       'HookstreamRouterLagGrowing',
       'HookstreamDeadLetterRate',
       'HookstreamAllAttemptsFailing',
@@ -337,6 +338,24 @@ describe('PrometheusRule', () => {
     expect(alert(allFeatures, 'HookstreamAllAttemptsFailing').expr).toContain('outcome="success"');
     // Alertmanager templates survive Helm.
     expect(alert(allFeatures, 'HookstreamTierOverdue').annotations.summary).toContain('{{ $labels.tier }}');
+  });
+
+  it('alerts when a role reports no lag, except for roles KEDA may scale to zero', () => {
+    const absent = (ms: Manifest[]) =>
+      [
+        ...alert(ms, 'HookstreamLagUnreported').expr.matchAll(
+          /absent\((\w+)\{[^}]*,(tier|group)="([^"]+)"\}\)/g,
+        ),
+      ].map((m) => `${m[1]}/${m[3]}`);
+    expect(absent(allFeatures)).toEqual([
+      'hookstream_consumer_lag/hs-router',
+      ...['deliveries', '30s', '5m', '1h', '6h', '12h'].map((t) => `hookstream_tier_overdue_seconds/${t}`),
+    ]);
+    const zero = render({
+      values: [ALL_FEATURES],
+      set: ['keda.router.minReplicaCount=0', 'keda.tierSenders.minReplicaCount=0'],
+    });
+    expect(absent(zero)).toEqual(['hookstream_tier_overdue_seconds/deliveries']);
   });
 
   it('takes thresholds and switches from values', () => {
