@@ -128,6 +128,16 @@ export class LagCollector {
       this.#owns = false;
       this.#clear();
     });
+    // A probe that crashed for good holds no partitions: stop reporting; the next tick starts a new one.
+    probe.on(probe.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      this.#log.warn({ err: payload.error }, 'lag probe consumer crashed; starting a new one');
+      this.#owns = false;
+      this.#clear();
+      this.#probe = null;
+      this.#probeReady = null;
+      void probe.disconnect().catch(() => {});
+    });
     this.#probe = probe;
     try {
       await probe.connect();

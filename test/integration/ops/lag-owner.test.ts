@@ -3,6 +3,7 @@
  * group, exactly one reports, and another takes over when it leaves.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
 import { deliveryId } from '../../../src/core/ids.js';
@@ -14,6 +15,16 @@ import type { Component } from '../../../src/roles/lifecycle.js';
 import { closeAll } from '../../../src/roles/lifecycle.js';
 import { resources, testLogger, waitFor } from '../../support/helpers.js';
 import { pipelineEnv } from '../../support/pipeline.js';
+import { spawnRole, stopRole } from '../../support/processes.js';
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('lag reported by the owning role', () => {
   const r = resources();
@@ -73,6 +84,45 @@ describe('lag reported by the owning role', () => {
     await waitFor(async () => overdue.test(await registry.metrics()), { timeout: 30_000 });
     expect(lagLine(await registry.metrics())).toHaveLength(2);
   }, 90_000);
+
+  it('the router and sender roles each export their own groups, and only those', async () => {
+    const p = await pipelineEnv(r, { HOOKSTREAM_TOPIC_PARTITIONS: '1', HOOKSTREAM_LAG_INTERVAL_MS: '200' });
+    const scrape = async (port: number) => {
+      try {
+        return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      } catch {
+        return '';
+      }
+    };
+    const roles = await Promise.all(
+      [['router'], ['sender', '--tier', '2s']].map(async (args) => {
+        const port = await freePort();
+        const role = spawnRole(args, { ...p.env, HOOKSTREAM_METRICS_PORT: String(port) });
+        r.add(role, (x) => stopRole(x));
+        return { port, role };
+      }),
+    );
+    const [router, sender] = roles as [(typeof roles)[0], (typeof roles)[0]];
+    const routerText = await waitFor(
+      async () => {
+        const t = await scrape(router.port);
+        return t.includes(`hookstream_consumer_lag{group="${p.names.routerGroup}"`) ? t : null;
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    const senderText = await waitFor(
+      async () => {
+        const t = await scrape(sender.port);
+        return /^hookstream_tier_overdue_seconds\{tier="2s"\} 0$/m.test(t) ? t : null;
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    // Each process only its own group: no double reporting across roles.
+    expect(routerText).not.toMatch(/hookstream_tier_overdue_seconds\{/);
+    expect(senderText).not.toContain(`group="${p.names.routerGroup}"`);
+    expect(senderText).not.toMatch(/tier="(1s|4s|deliveries)"\} /);
+    for (const t of [routerText, senderText]) expect(t).toMatch(/^hookstream_build_info\{/m);
+  }, 60_000);
 
   it('reports nothing when HOOKSTREAM_LAG_INTERVAL_MS is 0', async () => {
     const p = await pipelineEnv(r);
