@@ -9,10 +9,9 @@
  * for /metrics, in an owner group shared by every process of one role (see lag-owner.ts): exactly
  * one of them holds all partitions and is the one that exports the role's series.
  */
-import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer, Kafka, PartitionAssigner } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { TopicNames } from '../config/topics.js';
-import { decodeJob } from '../core/job.js';
+import { HeadProbe, type OwnerGroup } from './lag-probe.js';
 import type { Logger } from './logger.js';
 import { metrics } from './metrics.js';
 
@@ -45,14 +44,6 @@ export function watchedGroups(names: TopicNames, eventTopics: readonly string[])
   ];
 }
 
-/** A shared probe group: its members split nothing, one of them (`owns`) holds every partition. */
-export interface OwnerGroup {
-  readonly groupId: string;
-  readonly assigner: PartitionAssigner;
-  /** @default kafkajs' 30_000 ms */
-  readonly sessionTimeoutMs?: number;
-}
-
 type Labels = Record<string, string>;
 
 export class LagCollector {
@@ -60,15 +51,10 @@ export class LagCollector {
   readonly #log: Logger;
   readonly #watched: Watched[];
   readonly #owner: OwnerGroup | null;
-  /** Owner group only: whether this process holds the partitions (and so reports). */
-  #owns = false;
+  readonly #probe: HeadProbe;
   /** Series this collector exported last, removed before the next export (others' stay). */
   #exported: { lag: Labels[]; overdue: Labels[] } = { lag: [], overdue: [] };
   #admin: Admin | null = null;
-  #probe: Consumer | null = null;
-  #probeReady: Promise<void> | null = null;
-  /** `${topic}:${partition}` → offset wanted and, once read, the due time found there. */
-  readonly #heads = new Map<string, { offset: number; dueAt: number | null }>();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
 
@@ -85,11 +71,23 @@ export class LagCollector {
     this.#log = opts.logger.child({ component: 'lag' });
     this.#watched = [...(opts.watched ?? watchedGroups(opts.names, opts.eventTopics))];
     this.#owner = opts.owner ?? null;
+    this.#probe = new HeadProbe({
+      kafka: opts.kafka,
+      logger: this.#log,
+      owner: this.#owner,
+      // A process that does not own must not report stale values.
+      onOwnership: (owns) => void (owns || this.#clear()),
+    });
   }
 
   /** True while this process reports (always true without an owner group). */
   get reporting(): boolean {
-    return this.#owner === null || this.#owns;
+    return this.#owner === null || this.#probe.owns;
+  }
+
+  /** The probe's topics: an owner group subscribes to every watched topic, so that the owner is the same for all. */
+  #probeTopics(): string[] {
+    return this.#watched.filter((w) => this.#owner !== null || w.jobs).map((w) => w.topic);
   }
 
   async #adminClient(): Promise<Admin> {
@@ -99,109 +97,6 @@ export class LagCollector {
       this.#admin = admin;
     }
     return this.#admin;
-  }
-
-  /** A consumer that reads one message per partition when asked (owner group: only the owner has any). */
-  async #startProbe(topics: string[]): Promise<void> {
-    const owner = this.#owner;
-    const probe = this.#kafka.consumer({
-      groupId: owner?.groupId ?? `hookstream-lag-probe-${randomBytes(6).toString('hex')}`,
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-      ...(owner && { partitionAssigners: [owner.assigner], sessionTimeout: owner.sessionTimeoutMs }),
-    });
-    const joined = new Promise<void>((resolve) =>
-      probe.on(probe.events.GROUP_JOIN, ({ payload }) => {
-        const owns = Object.values(payload.memberAssignment).some((ps) => ps.length > 0);
-        if (owner && owns !== this.#owns)
-          this.#log.info(
-            { group: owner.groupId, owns },
-            owns ? 'reporting lag for this role' : 'another process reports lag',
-          );
-        this.#owns = owns;
-        if (!owns) this.#clear();
-        resolve();
-      }),
-    );
-    // A rebalance may hand the partitions to another process: stop reporting until the next join.
-    probe.on(probe.events.REBALANCING, () => {
-      this.#owns = false;
-      this.#clear();
-    });
-    // A probe that crashed for good holds no partitions: stop reporting; the next tick starts a new one.
-    probe.on(probe.events.CRASH, ({ payload }) => {
-      if (payload.restart) return;
-      this.#log.warn({ err: payload.error }, 'lag probe consumer crashed; starting a new one');
-      this.#owns = false;
-      this.#clear();
-      this.#probe = null;
-      this.#probeReady = null;
-      void probe.disconnect().catch(() => {});
-    });
-    this.#probe = probe;
-    try {
-      await probe.connect();
-      await probe.subscribe({ topics, fromBeginning: true });
-    } catch (err) {
-      this.#probe = null;
-      await probe.disconnect().catch(() => {});
-      throw err;
-    }
-    await probe.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const key = `${batch.topic}:${batch.partition}`;
-        const head = this.#heads.get(key);
-        const first = batch.messages[0];
-        if (head && first && Number(first.offset) === head.offset) {
-          try {
-            head.dueAt = decodeJob(first.value ?? Buffer.alloc(0)).due_at;
-          } catch {
-            head.dueAt = Number(first.timestamp); // a malformed job: its record time stands in
-          }
-        }
-        probe.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-      },
-    });
-    await joined;
-  }
-
-  /** Reads the due time of the job at `offset` of each partition (cached while the offset stays). */
-  async #dueTimes(
-    wanted: { topic: string; partition: number; offset: number }[],
-    timeoutMs: number,
-  ): Promise<void> {
-    const topics = [...new Set(wanted.map((w) => w.topic))];
-    if (topics.length === 0) return;
-    await this.#ensureProbe();
-    const probe = this.#probe!;
-    const pending: { topic: string; partition: number; offset: number }[] = [];
-    for (const w of wanted) {
-      const key = `${w.topic}:${w.partition}`;
-      const head = this.#heads.get(key);
-      if (head && head.offset === w.offset && head.dueAt !== null) continue;
-      this.#heads.set(key, { offset: w.offset, dueAt: null });
-      probe.seek({ topic: w.topic, partition: w.partition, offset: String(w.offset) });
-      probe.resume([{ topic: w.topic, partitions: [w.partition] }]);
-      pending.push(w);
-    }
-    const deadline = Date.now() + timeoutMs;
-    while (
-      pending.some((w) => this.#heads.get(`${w.topic}:${w.partition}`)?.dueAt === null) &&
-      Date.now() < deadline
-    ) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
-  #ensureProbe(): Promise<void> {
-    // An owner group subscribes to every watched topic, so that the owner is the same for all.
-    const topics = this.#watched.filter((w) => this.#owner !== null || w.jobs).map((w) => w.topic);
-    this.#probeReady ??= this.#startProbe([...new Set(topics)]).catch((err: unknown) => {
-      this.#probeReady = null; // e.g. a topic not created yet: the next tick tries again
-      throw err;
-    });
-    return this.#probeReady;
   }
 
   /** One full reading of every watched group. */
@@ -235,14 +130,15 @@ export class LagCollector {
       }
     }
     const waiting = rows.filter((r) => r.jobs && r.lag > 0);
-    await this.#dueTimes(
+    await this.#probe.read(
       waiting.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.head })),
+      this.#probeTopics(),
       opts.probeTimeoutMs ?? 3_000,
     );
     return rows.map(({ jobs, head, ...row }) => {
       let overdueSeconds: number | null = null;
       if (jobs) {
-        const dueAt = row.lag > 0 ? (this.#heads.get(`${row.topic}:${row.partition}`)?.dueAt ?? null) : null;
+        const dueAt = row.lag > 0 ? this.#probe.dueAt(row.topic, row.partition) : null;
         overdueSeconds = dueAt === null ? 0 : Math.max(0, (now - dueAt) / 1000);
       }
       return { ...row, overdueSeconds };
@@ -256,7 +152,7 @@ export class LagCollector {
   start(intervalMs: number): void {
     const tick = async () => {
       try {
-        if (this.#owner) await this.#ensureProbe();
+        if (this.#owner) await this.#probe.ensure(this.#probeTopics());
         if (this.reporting) {
           const rows = await this.collect();
           if (this.reporting) this.#export(rows);
@@ -296,7 +192,7 @@ export class LagCollector {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#clear();
-    await this.#probe?.disconnect().catch(() => {});
+    await this.#probe.close();
     await this.#admin?.disconnect().catch(() => {});
   }
 }
