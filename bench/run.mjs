@@ -418,9 +418,9 @@ async function deployment(name, { tiers, eventTopic }) {
     async sampleHeap() {
       for (const r of roles) {
         const m = await scrape(r.port, [
-          'hookstream_nodejs_heap_size_used_bytes',
-          'hookstream_nodejs_heap_size_total_bytes',
-          'hookstream_nodejs_external_memory_bytes',
+          'nodejs_heap_size_used_bytes',
+          'nodejs_heap_size_total_bytes',
+          'nodejs_external_memory_bytes',
         ]);
         if (m === null) continue;
         const [used, total, external] = m;

@@ -6,7 +6,7 @@
 #   scripts/chart-check.sh                   the whole check; renders kept in <stack>/chart-check/
 #   scripts/chart-check.sh validate FILE...  only the kubernetes-validate step, on rendered YAML
 #
-# Custom resources (ServiceMonitor, PrometheusRule, ScaledObject) have no schema in the Kubernetes
+# Custom resources (ServiceMonitor, PrometheusRule, ScaledObject, TriggerAuthentication) have no schema in the Kubernetes
 # OpenAPI: they are skipped here and checked structurally by test/chart. Any other kind without a
 # schema fails. Tools come from scripts/chart-tools.sh (installed on first use).
 set -euo pipefail

@@ -146,7 +146,7 @@ export const VARIABLES = [
     name: 'HOOKSTREAM_LAG_INTERVAL_MS',
     default: '15000',
     description:
-      'How often the router role measures consumer lag and tier overdue time for /metrics, milliseconds (0 disables).',
+      'How often each role measures its own consumer lag and overdue time for /metrics (one process per group reports), milliseconds (0 disables).',
   },
   {
     name: 'HOOKSTREAM_KAFKA_SESSION_TIMEOUT',

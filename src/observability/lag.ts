@@ -1,16 +1,17 @@
 /**
- * Consumer lag of every hookstream group, and — what alerts and autoscaling should use — how
- * overdue each tier is: now minus the due time of the oldest job not yet attempted. Lag on a delay
- * tier is expected (jobs wait there by design); overdue time is not.
+ * Consumer lag of hookstream groups, and — what alerts and autoscaling should use — how overdue
+ * each tier is: now minus the due time of the oldest job not yet attempted. Lag on a delay tier is
+ * expected (jobs wait there by design); overdue time is not.
  *
  * Lag: end offset − committed offset, from the admin API. Overdue: the job at the committed offset
- * of each partition (the head) is read by a probe consumer in a group of its own, which never
- * commits; its `due_at` gives the answer.
+ * of each partition (the head) is read by a probe consumer, which never commits; its `due_at` gives
+ * the answer. The probe is in a group of its own (`hookstream lag`, one reading of every group), or,
+ * for /metrics, in an owner group shared by every process of one role (see lag-owner.ts): exactly
+ * one of them holds all partitions and is the one that exports the role's series.
  */
-import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { TopicNames } from '../config/topics.js';
-import { decodeJob } from '../core/job.js';
+import { HeadProbe, type OwnerGroup } from './lag-probe.js';
 import type { Logger } from './logger.js';
 import { metrics } from './metrics.js';
 
@@ -28,7 +29,7 @@ export interface LagRow {
   readonly overdueSeconds: number | null;
 }
 
-interface Watched {
+export interface Watched {
   readonly group: string;
   readonly topic: string;
   readonly stage: string;
@@ -43,22 +44,50 @@ export function watchedGroups(names: TopicNames, eventTopics: readonly string[])
   ];
 }
 
+type Labels = Record<string, string>;
+
 export class LagCollector {
   readonly #kafka: Kafka;
   readonly #log: Logger;
   readonly #watched: Watched[];
+  readonly #owner: OwnerGroup | null;
+  readonly #probe: HeadProbe;
+  /** Series this collector exported last, removed before the next export (others' stay). */
+  #exported: { lag: Labels[]; overdue: Labels[] } = { lag: [], overdue: [] };
   #admin: Admin | null = null;
-  #probe: Consumer | null = null;
-  #probeReady: Promise<void> | null = null;
-  /** `${topic}:${partition}` → offset wanted and, once read, the due time found there. */
-  readonly #heads = new Map<string, { offset: number; dueAt: number | null }>();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(opts: { kafka: Kafka; logger: Logger; names: TopicNames; eventTopics: readonly string[] }) {
+  /** `watched`: the groups to measure (default every hookstream group); `owner`: see OwnerGroup. */
+  constructor(opts: {
+    kafka: Kafka;
+    logger: Logger;
+    names: TopicNames;
+    eventTopics: readonly string[];
+    watched?: readonly Watched[];
+    owner?: OwnerGroup;
+  }) {
     this.#kafka = opts.kafka;
     this.#log = opts.logger.child({ component: 'lag' });
-    this.#watched = watchedGroups(opts.names, opts.eventTopics);
+    this.#watched = [...(opts.watched ?? watchedGroups(opts.names, opts.eventTopics))];
+    this.#owner = opts.owner ?? null;
+    this.#probe = new HeadProbe({
+      kafka: opts.kafka,
+      logger: this.#log,
+      owner: this.#owner,
+      // A process that does not own must not report stale values.
+      onOwnership: (owns) => void (owns || this.#clear()),
+    });
+  }
+
+  /** True while this process reports (always true without an owner group). */
+  get reporting(): boolean {
+    return this.#owner === null || this.#probe.owns;
+  }
+
+  /** The probe's topics: an owner group subscribes to every watched topic, so that the owner is the same for all. */
+  #probeTopics(): string[] {
+    return this.#watched.filter((w) => this.#owner !== null || w.jobs).map((w) => w.topic);
   }
 
   async #adminClient(): Promise<Admin> {
@@ -68,65 +97,6 @@ export class LagCollector {
       this.#admin = admin;
     }
     return this.#admin;
-  }
-
-  /** A consumer in a group of its own that reads one message per partition when asked. */
-  async #startProbe(topics: string[]): Promise<void> {
-    const probe = this.#kafka.consumer({
-      groupId: `hookstream-lag-probe-${randomBytes(6).toString('hex')}`,
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-    });
-    const joined = new Promise<void>((resolve) => probe.on(probe.events.GROUP_JOIN, () => resolve()));
-    await probe.connect();
-    await probe.subscribe({ topics, fromBeginning: true });
-    await probe.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const key = `${batch.topic}:${batch.partition}`;
-        const head = this.#heads.get(key);
-        const first = batch.messages[0];
-        if (head && first && Number(first.offset) === head.offset) {
-          try {
-            head.dueAt = decodeJob(first.value ?? Buffer.alloc(0)).due_at;
-          } catch {
-            head.dueAt = Number(first.timestamp); // a malformed job: its record time stands in
-          }
-        }
-        probe.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-      },
-    });
-    this.#probe = probe;
-    await joined;
-  }
-
-  /** Reads the due time of the job at `offset` of each partition (cached while the offset stays). */
-  async #dueTimes(
-    wanted: { topic: string; partition: number; offset: number }[],
-    timeoutMs: number,
-  ): Promise<void> {
-    const topics = [...new Set(wanted.map((w) => w.topic))];
-    if (topics.length === 0) return;
-    this.#probeReady ??= this.#startProbe(this.#watched.filter((w) => w.jobs).map((w) => w.topic));
-    await this.#probeReady;
-    const probe = this.#probe!;
-    const pending: { topic: string; partition: number; offset: number }[] = [];
-    for (const w of wanted) {
-      const key = `${w.topic}:${w.partition}`;
-      const head = this.#heads.get(key);
-      if (head && head.offset === w.offset && head.dueAt !== null) continue;
-      this.#heads.set(key, { offset: w.offset, dueAt: null });
-      probe.seek({ topic: w.topic, partition: w.partition, offset: String(w.offset) });
-      probe.resume([{ topic: w.topic, partitions: [w.partition] }]);
-      pending.push(w);
-    }
-    const deadline = Date.now() + timeoutMs;
-    while (
-      pending.some((w) => this.#heads.get(`${w.topic}:${w.partition}`)?.dueAt === null) &&
-      Date.now() < deadline
-    ) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
   }
 
   /** One full reading of every watched group. */
@@ -160,26 +130,33 @@ export class LagCollector {
       }
     }
     const waiting = rows.filter((r) => r.jobs && r.lag > 0);
-    await this.#dueTimes(
+    await this.#probe.read(
       waiting.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.head })),
+      this.#probeTopics(),
       opts.probeTimeoutMs ?? 3_000,
     );
     return rows.map(({ jobs, head, ...row }) => {
       let overdueSeconds: number | null = null;
       if (jobs) {
-        const dueAt = row.lag > 0 ? (this.#heads.get(`${row.topic}:${row.partition}`)?.dueAt ?? null) : null;
+        const dueAt = row.lag > 0 ? this.#probe.dueAt(row.topic, row.partition) : null;
         overdueSeconds = dueAt === null ? 0 : Math.max(0, (now - dueAt) / 1000);
       }
       return { ...row, overdueSeconds };
     });
   }
 
-  /** Collects every `intervalMs` and exports `hookstream_consumer_lag` and `hookstream_tier_overdue_seconds`. */
+  /**
+   * Collects every `intervalMs` and exports `hookstream_consumer_lag` and
+   * `hookstream_tier_overdue_seconds` (with an owner group: only while this process owns).
+   */
   start(intervalMs: number): void {
     const tick = async () => {
       try {
-        const rows = await this.collect();
-        exportLag(rows);
+        if (this.#owner) await this.#probe.ensure(this.#probeTopics());
+        if (this.reporting) {
+          const rows = await this.collect();
+          if (this.reporting) this.#export(rows);
+        }
       } catch (err) {
         this.#log.warn({ err }, 'collecting consumer lag failed; will retry');
       }
@@ -188,21 +165,34 @@ export class LagCollector {
     this.#timer = setTimeout(tick, 0);
   }
 
+  /** Replaces this collector's series; overdue per tier is the worst partition's. */
+  #export(rows: readonly LagRow[]): void {
+    this.#clear();
+    const worst = new Map<string, number>();
+    for (const r of rows) {
+      const labels = { group: r.group, topic: r.topic, partition: String(r.partition) };
+      metrics.consumerLag.set(labels, r.lag);
+      this.#exported.lag.push(labels);
+      if (r.overdueSeconds !== null) worst.set(r.stage, Math.max(worst.get(r.stage) ?? 0, r.overdueSeconds));
+    }
+    for (const [tier, s] of worst) {
+      metrics.tierOverdue.set({ tier }, s);
+      this.#exported.overdue.push({ tier });
+    }
+  }
+
+  /** Removes this collector's series (a process that does not own must not report stale values). */
+  #clear(): void {
+    for (const l of this.#exported.lag) metrics.consumerLag.remove(l);
+    for (const l of this.#exported.overdue) metrics.tierOverdue.remove(l);
+    this.#exported = { lag: [], overdue: [] };
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#probe?.disconnect().catch(() => {});
+    this.#clear();
+    await this.#probe.close();
     await this.#admin?.disconnect().catch(() => {});
   }
-}
-
-export function exportLag(rows: readonly LagRow[]): void {
-  metrics.consumerLag.reset();
-  metrics.tierOverdue.reset();
-  const worst = new Map<string, number>();
-  for (const r of rows) {
-    metrics.consumerLag.set({ group: r.group, topic: r.topic, partition: String(r.partition) }, r.lag);
-    if (r.overdueSeconds !== null) worst.set(r.stage, Math.max(worst.get(r.stage) ?? 0, r.overdueSeconds));
-  }
-  for (const [tier, s] of worst) metrics.tierOverdue.set({ tier }, s);
 }

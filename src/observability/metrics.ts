@@ -2,15 +2,55 @@
  * Prometheus metrics (prom-client). Names follow Prometheus conventions: `hookstream_` prefix,
  * `_total` counters, `_seconds` durations. Labels are bounded: tier, outcome class, reason, role —
  * never a URL or a webhook id (those belong in logs).
+ *
+ * prom-client's default process and Node.js metrics keep their standard names
+ * (`process_cpu_seconds_total`, `process_resident_memory_bytes`, `nodejs_eventloop_lag_seconds`, …)
+ * so that stock dashboards and alerts find them.
  */
+import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'hookstream_' });
+collectDefaultMetrics({ register: registry });
 
-const LATENCY_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 21600, 86400,
+/**
+ * One HTTP attempt, seconds. Receivers mostly answer in 50 ms–2 s; the attempt timeout is 10 s by
+ * default and at most 120 s (HOOKSTREAM_DELIVERY_TIMEOUT_MS), so the buckets are dense from 25 ms
+ * to 2.5 s (where p50/p95/p99 fall) and end at the largest possible timeout.
+ */
+const ATTEMPT_BUCKETS = [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 15, 30, 60, 120];
+
+/**
+ * Event `created_at` to the 2xx, seconds. First attempts land in 10 ms–10 s (routing + one
+ * attempt); retried deliveries land near the tier delays (default 1m, 10m, 1h, 6h) and the 24 h
+ * budget, so the upper buckets follow those delays instead of a geometric series.
+ */
+const END_TO_END_BUCKETS = [
+  0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 3600, 7200, 21600, 43200,
+  86400,
 ];
+
+/** Attempt start minus due time, seconds: ms when healthy, up to hours when a tier falls behind. */
+const LATENESS_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600];
+
+/** hookstream's version from package.json (one level above src/ and dist/). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Always 1; its labels say which build runs (and every scraped role has one). */
+export const buildInfo = new Gauge({
+  name: 'hookstream_build_info',
+  help: 'Always 1: the hookstream version and the Node.js version of this process.',
+  labelNames: ['version', 'node_version'] as const,
+  registers: [registry],
+});
+buildInfo.set({ version: packageVersion(), node_version: process.version }, 1);
 
 export const metrics = {
   attempts: new Counter({
@@ -23,7 +63,7 @@ export const metrics = {
     name: 'hookstream_attempt_duration_seconds',
     help: 'Duration of one HTTP attempt, by tier and outcome class.',
     labelNames: ['tier', 'outcome'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+    buckets: ATTEMPT_BUCKETS,
     registers: [registry],
   }),
   retriesScheduled: new Counter({
@@ -63,14 +103,14 @@ export const metrics = {
     name: 'hookstream_end_to_end_seconds',
     help: 'Event created_at to the 2xx of its delivery, by tier of the successful attempt.',
     labelNames: ['tier'] as const,
-    buckets: LATENCY_BUCKETS,
+    buckets: END_TO_END_BUCKETS,
     registers: [registry],
   }),
   lateness: new Histogram({
     name: 'hookstream_dispatch_lateness_seconds',
     help: 'Attempt start minus the job due time, by tier (negative values are clamped to 0).',
     labelNames: ['tier'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600],
+    buckets: LATENESS_BUCKETS,
     registers: [registry],
   }),
   inFlight: new Gauge({

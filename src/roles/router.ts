@@ -5,7 +5,7 @@ import { HookstreamError } from '../core/errors.js';
 import { createKafka } from '../kafka/client.js';
 import { kafkaTunables } from '../kafka/tunables.js';
 import { ensureWebhookIndexes } from '../mongo/webhooks.js';
-import { LagCollector } from '../observability/lag.js';
+import { reportOwnLag } from '../observability/lag-owner.js';
 import { createEventDecoder } from '../router/decode.js';
 import { LiveWebhookIndex } from '../router/live-index.js';
 import { Router } from '../router/router.js';
@@ -42,22 +42,8 @@ export async function startRouter({ config, logger, signal, ops, started }: Role
   // Not ready without MongoDB (webhook changes stop arriving), although routing goes on meanwhile.
   ops.check('mongodb', mongoPingCheck(mongo));
 
-  // The router runs wherever hookstream runs: it also measures lag and overdue time for /metrics.
-  if (config.lagIntervalMs > 0) {
-    const lag = new LagCollector({
-      kafka: createKafka({
-        brokers: config.kafka.brokers,
-        security: config.kafka,
-        clientId: `${config.kafka.clientId}-lag`,
-        logger,
-      }),
-      logger,
-      names,
-      eventTopics: config.eventTopics,
-    });
-    lag.start(config.lagIntervalMs);
-    started.push({ name: 'lag collector', close: () => lag.close() });
-  }
+  // Lag and overdue of the router's own group; one router process reports (lag-owner.ts).
+  reportOwnLag({ config, logger, started }, ['router']);
 }
 
 export function runRouter(args: string[]): Promise<number> {

@@ -25,6 +25,7 @@ export async function runRole(role: string, ...starters: RoleStarter[]): Promise
     { role, node: process.version, pid: process.pid },
     `hookstream ${role} starting on Node.js ${process.version}`,
   );
+  warnDevSecrets(config, logger);
   return runUntilSignal(logger, async (signal, started) => {
     const ops = new OpsServer(logger);
     started.push(ops);
@@ -32,6 +33,14 @@ export async function runRole(role: string, ...starters: RoleStarter[]): Promise
     for (const start of starters) await start({ config, logger, signal, ops, started });
     logger.info({ role }, 'hookstream started');
   });
+}
+
+/** docker-compose's all-zero HOOKSTREAM_SECRET_KEY is for development only: say so at start-up. */
+export function warnDevSecrets(config: Config, logger: Pick<Logger, 'warn'>): void {
+  if (config.secretKey?.every((b) => b === 0))
+    logger.warn(
+      'HOOKSTREAM_SECRET_KEY is the all-zero development key: for development only (openssl rand -hex 32)',
+    );
 }
 
 /** Connects to MongoDB, retrying every 2 s (logging each failure) until it answers or `signal` aborts. */

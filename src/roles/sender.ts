@@ -9,6 +9,7 @@ import { createKafka } from '../kafka/client.js';
 import { kafkaTunables } from '../kafka/tunables.js';
 import { ensureDeliveryIndexes } from '../mongo/deliveries.js';
 import { disableWebhook, ensureWebhookIndexes } from '../mongo/webhooks.js';
+import { reportOwnLag } from '../observability/lag-owner.js';
 import { DeliveryRecorder } from '../sender/delivery-recorder.js';
 import { HttpClient } from '../sender/http-client.js';
 import { Sender } from '../sender/sender.js';
@@ -103,6 +104,11 @@ export function senderStarter(selection: TierSelection) {
     });
     await Promise.all(senders.map((s) => s.start()));
     ops.check('senders', () => senders.every((s) => s.ready));
+    // Lag and overdue of this process's own groups; one process per group reports (lag-owner.ts).
+    reportOwnLag(
+      { config, logger, started },
+      chosen.map((s) => s.tier),
+    );
   };
 }
 

@@ -161,6 +161,11 @@ export function tierDeployments(ms: readonly Manifest[]): Manifest[] {
   });
 }
 
+/** Deployments and the hook Job: everything that runs the app. */
+export function workloads(ms: readonly Manifest[]): Manifest[] {
+  return [...ofKind(ms, 'Deployment'), ...ofKind(ms, 'Job')];
+}
+
 export function podSpec(m: Manifest): Yaml {
   return m.spec.template.spec;
 }

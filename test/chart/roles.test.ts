@@ -22,12 +22,17 @@ import {
   selects,
   TOOLS_TIMEOUT_MS,
   tierDeployments,
+  workloads,
 } from './helm.js';
 
 const SECRET_VARIABLES = new Set<string>(
   VARIABLES.filter((v) => 'secret' in v && v.secret).map((v) => v.name),
 );
 const DEFAULT_TIERS = ['1m', '10m', '1h', '6h'];
+/** The Secret the chart makes holds only these; Kafka and registry credentials come from existing Secrets. */
+const CHART_SECRET_KEYS = ['HOOKSTREAM_ADMIN_API_KEY', 'HOOKSTREAM_SECRET_KEY', 'MONGODB_URI'];
+/** Variables all-features adds through extraEnv (global, then the router's own). */
+const EXTRA_ENV = new Set(['NODE_OPTIONS', 'UV_THREADPOOL_SIZE']);
 
 let byDefault: Manifest[];
 let allFeatures: Manifest[];
@@ -37,11 +42,6 @@ beforeAll(() => {
   byDefault = render();
   allFeatures = render({ values: [ALL_FEATURES] });
 }, TOOLS_TIMEOUT_MS);
-
-/** Deployments and the hook Job: everything that runs the image. */
-function workloads(ms: readonly Manifest[]): Manifest[] {
-  return [...ofKind(ms, 'Deployment'), ...ofKind(ms, 'Job')];
-}
 
 describe('roles', () => {
   it('renders api, router, sender-deliveries and one sender per default tier', () => {
@@ -146,7 +146,30 @@ describe('configuration', () => {
       HOOKSTREAM_ADMIN_API_KEY: 'a'.repeat(32),
       HOOKSTREAM_SECRET_KEY: 'ab'.repeat(32),
     };
-    const config = loadConfig({ ...configMapData(allFeatures), ...secrets });
+    // all-features mounts CA, client certificate and passwords: the app reads them at the paths
+    // the chart gives (here a stand-in for the mounted files).
+    const mounted = (path: string) => {
+      expect(path).toMatch(/^\/etc\/hookstream\/[a-z-]+\/(ca\.pem|tls\.crt|tls\.key|password)$/);
+      return path.endsWith('password') ? 'secret\n' : '-----BEGIN CERTIFICATE-----\n';
+    };
+    const keyFile = container(one(allFeatures, 'Deployment', fullname('sender-5m'))).env.find(
+      (e: { name: string }) => e.name === 'KAFKA_SSL_KEY_FILE',
+    ).value;
+    const config = loadConfig(
+      { ...configMapData(allFeatures), ...secrets, KAFKA_SSL_KEY_FILE: keyFile },
+      mounted,
+    );
+    expect(config.kafka.ssl).toMatchObject({
+      ca: expect.any(String),
+      cert: expect.any(String),
+      key: expect.any(String),
+    });
+    expect(config.kafka.sasl).toEqual({
+      mechanism: 'scram-sha-512',
+      username: 'hookstream',
+      password: 'secret',
+    });
+    expect(config.schemaRegistry?.auth).toEqual({ username: 'hookstream', password: 'secret' });
     expect(config.tiers.map((t) => t.name)).toEqual(['30s', '5m', '1h', '6h', '12h']);
     expect(config.deliveryTimeoutMs).toBe(25_000);
     expect(config.kafka.brokers).toHaveLength(3);
@@ -176,10 +199,16 @@ describe('configuration', () => {
         : 'hookstream-credentials';
       for (const d of ofKind(ms, 'Deployment')) {
         const c = container(d);
-        expect(c.envFrom).toEqual([{ configMapRef: { name: RELEASE } }]);
+        expect(c.envFrom[0]).toEqual({ configMapRef: { name: RELEASE } });
         for (const e of c.env) {
+          if (EXTRA_ENV.has(e.name)) continue;
           expect(KNOWN_VARIABLES.has(e.name), `${d.metadata.name}: ${e.name}`).toBe(true);
           expect(SECRET_VARIABLES.has(e.name), `${d.metadata.name}: ${e.name} is not secret`).toBe(true);
+          if (e.name === 'KAFKA_SSL_KEY_FILE') {
+            // A path to the mounted key, not the key.
+            expect(e.value).toMatch(/^\/etc\/hookstream\/[a-z-]+\/tls\.key$/);
+            continue;
+          }
           expect(e.value).toBeUndefined();
           expect(e.valueFrom.secretKeyRef).toEqual({ name: secretName, key: e.name });
         }
@@ -207,7 +236,8 @@ describe('configuration', () => {
       ],
     });
     const secret = one(ms, 'Secret', RELEASE);
-    expect(Object.keys(secret.data).sort()).toEqual([...SECRET_VARIABLES].sort());
+    expect(Object.keys(secret.data).sort()).toEqual(CHART_SECRET_KEYS);
+    for (const key of CHART_SECRET_KEYS) expect(SECRET_VARIABLES.has(key), key).toBe(true);
     expect(Buffer.from(secret.data.MONGODB_URI, 'base64').toString()).toBe('mongodb://u:p@db:27017/hs');
     // No key material is made up: empty values are left out.
     expect(one(byDefault, 'Secret', RELEASE).data).toEqual({});
@@ -354,13 +384,14 @@ describe('topics hook Job', () => {
       expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
       const c = container(job);
       expect(c.args).toEqual(['topics', 'create']);
+      const data = configMapData(ms);
       const inline = Object.fromEntries(
         c.env
-          .filter((e: { value?: string }) => e.value !== undefined)
+          .filter((e: { name: string; value?: string }) => e.value !== undefined && e.name in data)
           .map((e: { name: string; value: string }) => [e.name, e.value]),
       );
-      expect(inline).toEqual(configMapData(ms));
-      for (const e of c.env) expect(KNOWN_VARIABLES.has(e.name), e.name).toBe(true);
+      expect(inline).toEqual(data);
+      for (const e of c.env) expect(KNOWN_VARIABLES.has(e.name) || EXTRA_ENV.has(e.name), e.name).toBe(true);
       const mongo = c.env.find((e: { name: string }) => e.name === 'MONGODB_URI');
       expect(mongo.valueFrom.secretKeyRef.key).toBe('MONGODB_URI');
     }
@@ -368,7 +399,9 @@ describe('topics hook Job', () => {
     const hookSecret = one(byDefault, 'Secret', fullname('topics-create'));
     expect(hookSecret.metadata.annotations['helm.sh/hook-weight']).toBe('-10');
     expect(
-      container(one(allFeatures, 'Job', fullname('topics-create'))).env.at(-1).valueFrom.secretKeyRef.name,
+      container(one(allFeatures, 'Job', fullname('topics-create'))).env.find(
+        (e: { name: string }) => e.name === 'MONGODB_URI',
+      ).valueFrom.secretKeyRef.name,
     ).toBe('hookstream-credentials');
   });
 

@@ -4,10 +4,11 @@
  * structure is checked here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { metrics } from '../../src/observability/metrics.js';
+import { registry } from '../../src/observability/metrics.js';
 import {
   ALL_FEATURES,
   configMapData,
+  container,
   ensureTools,
   fullname,
   type Manifest,
@@ -23,7 +24,9 @@ import {
 } from './helm.js';
 
 /** Metrics the app exports (src/observability/metrics.ts): the only ones the chart may refer to. */
-const APP_METRICS = new Set(Object.values(metrics).map((m) => (m as unknown as { name: string }).name));
+const APP_METRICS = new Set(registry.getMetricsAsArray().map((m) => (m as unknown as { name: string }).name));
+/** all-features: SASL_SSL with SCRAM-SHA-512, in KEDA's own names. */
+const KAFKA_SECURITY = { tls: 'enable', sasl: 'scram_sha512' };
 const KEDA_ROLES = [
   'router',
   'sender-deliveries',
@@ -122,7 +125,9 @@ describe('KEDA', () => {
           consumerGroup: `${data.HOOKSTREAM_TOPIC_PREFIX}-router`,
           topic,
           lagThreshold: '1000',
+          ...KAFKA_SECURITY,
         },
+        authenticationRef: { name: fullname('kafka') },
       })),
     );
   });
@@ -137,9 +142,46 @@ describe('KEDA', () => {
           consumerGroup: 'hs-sender',
           topic: 'hs.deliveries',
           lagThreshold: '500',
+          ...KAFKA_SECURITY,
         },
+        authenticationRef: { name: fullname('kafka') },
       },
     ]);
+    // Plaintext Kafka: no security metadata, no TriggerAuthentication.
+    const plain = render({
+      set: [
+        'keda.enabled=true',
+        'keda.prometheus.serverAddress=http://p:9090',
+        'metrics.serviceMonitor.enabled=true',
+      ],
+    });
+    expect(one(plain, 'ScaledObject', fullname('sender-deliveries')).spec.triggers[0]).toEqual({
+      type: 'kafka',
+      metadata: {
+        bootstrapServers: 'kafka:9092',
+        consumerGroup: 'hookstream-sender',
+        topic: 'hookstream.deliveries',
+        lagThreshold: '500',
+      },
+    });
+    expect(ofKind(plain, 'TriggerAuthentication')).toEqual([]);
+  });
+
+  it('authenticates the Kafka triggers with the Secrets and ConfigMap the pods mount', () => {
+    const auth = one(allFeatures, 'TriggerAuthentication', fullname('kafka'));
+    expect(auth.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(auth.spec).toEqual({
+      env: [{ parameter: 'username', name: 'KAFKA_SASL_USERNAME', containerName: 'hookstream' }],
+      secretTargetRef: [
+        { parameter: 'password', name: 'kafka-credentials', key: 'sasl-password' },
+        { parameter: 'cert', name: 'kafka-client-tls', key: 'tls.crt' },
+        { parameter: 'key', name: 'kafka-client-tls', key: 'tls.key' },
+      ],
+      configMapTargetRef: [{ parameter: 'ca', name: 'kafka-ca', key: 'ca.pem' }],
+    });
+    // The container the username is read from exists, and has it through the ConfigMap.
+    expect(container(one(allFeatures, 'Deployment', fullname('router'))).name).toBe('hookstream');
+    expect(configMapData(allFeatures).KAFKA_SASL_USERNAME).toBe('hookstream');
   });
 
   it('scales each tier sender on hookstream_tier_overdue_seconds of its own tier', () => {
@@ -154,6 +196,13 @@ describe('KEDA', () => {
       expect(trigger.metadata.query).toContain('hookstream_tier_overdue_seconds{');
       expect(trigger.metadata.query).toContain(`tier="${tier}"`);
       expect(trigger.metadata.query).toContain(`namespace="${NAMESPACE}"`);
+      // A missing series is not silently 0: nothing scraped gives no value, and KEDA then fails
+      // the trigger. Only with series of the release (the tier is at zero pods) does it read 0.
+      expect(trigger.metadata.query).not.toContain('or vector(0)');
+      expect(trigger.metadata.query).toMatch(
+        / or on\(\) \(0 \* max\(hookstream_build_info\{namespace="hookstream",job="hookstream-metrics"\}\)\)$/,
+      );
+      expect(trigger.metadata.ignoreNullValues).toBe('false');
       // KEDA reads trigger metadata as strings.
       for (const v of Object.values(trigger.metadata)) expect(typeof v).toBe('string');
     }
@@ -168,7 +217,19 @@ describe('KEDA', () => {
     }
   });
 
-  it('needs the lag collector of the router', () => {
+  it('refuses KEDA without a scrape of the pods, instead of querying a series that cannot exist', () => {
+    const keda = ['keda.enabled=true', 'keda.prometheus.serverAddress=http://p:9090'];
+    expect(renderError({ set: keda })).toMatch(/Enable metrics.serviceMonitor, or set metrics.selector/);
+    expect(
+      ofKind(render({ set: [...keda, 'metrics.serviceMonitor.enabled=true'] }), 'ScaledObject'),
+    ).not.toEqual([]);
+    const own = render({ set: [...keda, 'metrics.selector=job="kubernetes-pods"'] });
+    expect(one(own, 'ScaledObject', fullname('sender-1h')).spec.triggers[0].metadata.query).toContain(
+      'hookstream_build_info{job="kubernetes-pods"}',
+    );
+  });
+
+  it('needs the lag collectors of the roles', () => {
     for (const feature of ['keda.enabled=true', 'prometheusRule.enabled=true']) {
       expect(
         renderError({
@@ -176,12 +237,28 @@ describe('KEDA', () => {
         }),
       ).toMatch(/config.lagIntervalMs is 0/);
     }
-    expect(renderError({ values: [ALL_FEATURES], set: ['keda.router.minReplicaCount=0'] })).toMatch(
-      /minReplicaCount/,
-    );
-    // Tier senders may scale to zero: the router, not they, measures how overdue a tier is.
-    const ms = render({ values: [ALL_FEATURES], set: ['keda.tierSenders.minReplicaCount=0'] });
-    expect(one(ms, 'ScaledObject', fullname('sender-6h')).spec.minReplicaCount).toBe(0);
+  });
+
+  it('lets router and tier senders scale to zero, waking a tier on any job waiting in its topic', () => {
+    const ms = render({
+      values: [ALL_FEATURES],
+      set: ['keda.router.minReplicaCount=0', 'keda.tierSenders.minReplicaCount=0'],
+    });
+    // The router's own trigger is KEDA's Kafka lag reading: it needs no router pod.
+    expect(one(ms, 'ScaledObject', fullname('router')).spec.minReplicaCount).toBe(0);
+    const s = one(ms, 'ScaledObject', fullname('sender-6h'));
+    expect(s.spec.minReplicaCount).toBe(0);
+    // A tier at zero measures nothing itself: KEDA's Kafka lag of its topic activates it.
+    expect(s.spec.triggers.map((t: Yaml) => t.type)).toEqual(['prometheus', 'kafka']);
+    expect(s.spec.triggers[1].metadata).toMatchObject({
+      consumerGroup: 'hs-sender-6h',
+      topic: 'hs.retry.6h',
+      activationLagThreshold: '0',
+      offsetResetPolicy: 'earliest',
+    });
+    expect(Number(s.spec.triggers[1].metadata.lagThreshold)).toBeGreaterThanOrEqual(1e9);
+    // With replicas at 1 or more, no Kafka trigger on retry topics (lag there is mostly not due).
+    expect(one(allFeatures, 'ScaledObject', fullname('sender-6h')).spec.triggers).toHaveLength(1);
   });
 
   it('follows a change of tiers', () => {
@@ -231,6 +308,7 @@ describe('PrometheusRule', () => {
   it('alerts on an overdue tier, growing router lag, dead letters and all attempts failing', () => {
     expect(rules(allFeatures).map((r) => r.alert)).toEqual([
       'HookstreamTierOverdue',
+      'HookstreamLagUnreported',
       'HookstreamRouterLagGrowing',
       'HookstreamDeadLetterRate',
       'HookstreamAllAttemptsFailing',
@@ -260,6 +338,24 @@ describe('PrometheusRule', () => {
     expect(alert(allFeatures, 'HookstreamAllAttemptsFailing').expr).toContain('outcome="success"');
     // Alertmanager templates survive Helm.
     expect(alert(allFeatures, 'HookstreamTierOverdue').annotations.summary).toContain('{{ $labels.tier }}');
+  });
+
+  it('alerts when a role reports no lag, except for roles KEDA may scale to zero', () => {
+    const absent = (ms: Manifest[]) =>
+      [
+        ...alert(ms, 'HookstreamLagUnreported').expr.matchAll(
+          /absent\((\w+)\{[^}]*,(tier|group)="([^"]+)"\}\)/g,
+        ),
+      ].map((m) => `${m[1]}/${m[3]}`);
+    expect(absent(allFeatures)).toEqual([
+      'hookstream_consumer_lag/hs-router',
+      ...['deliveries', '30s', '5m', '1h', '6h', '12h'].map((t) => `hookstream_tier_overdue_seconds/${t}`),
+    ]);
+    const zero = render({
+      values: [ALL_FEATURES],
+      set: ['keda.router.minReplicaCount=0', 'keda.tierSenders.minReplicaCount=0'],
+    });
+    expect(absent(zero)).toEqual(['hookstream_tier_overdue_seconds/deliveries']);
   });
 
   it('takes thresholds and switches from values', () => {

@@ -97,7 +97,7 @@ describe('consumer lag and overdue time on real Kafka', () => {
     const p = await pipelineEnv(r, { HOOKSTREAM_TOPIC_PARTITIONS: '1' });
     await produceJobs(p.names.retry[1]!.topic, [job('wh_x', Date.now() + 60_000)]);
     const cli = spawnRole(['lag'], p.env);
-    expect((await cli.exited).code).toBe(0);
+    expect((await cli.exited).code, cli.output()).toBe(0);
     const out = cli.output();
     expect(out).toMatch(/^GROUP\s+TOPIC\s+PARTITION\s+COMMITTED\s+END\s+LAG\s+OVERDUE/m);
     expect(out).toContain(`${p.names.retry[1]!.group}  ${p.names.retry[1]!.topic}`);
@@ -133,7 +133,8 @@ describe('metrics and health endpoints', () => {
       'hookstream_end_to_end_seconds_bucket',
       'hookstream_dispatch_lateness_seconds_bucket',
       'hookstream_in_flight_attempts',
-      'hookstream_process_resident_memory_bytes',
+      'process_resident_memory_bytes',
+      'hookstream_build_info',
     ]) {
       expect(metricsText).toContain(name);
     }
