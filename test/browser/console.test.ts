@@ -112,7 +112,16 @@ describe('operator console in chromium, against a real hookstream all', () => {
     await sectionA.locator(`tr[data-webhook="${okHook.id}"] a`).first().click();
     const delivery = page.locator('tr[data-delivery]').filter({ hasText: 'vendor.created' });
     await delivery.first().waitFor();
-    await delivery.first().getByRole('button', { name: 'Show attempts' }).click();
+    // The newest delivery opens with its attempts; the toggle works from the keyboard.
+    const toggle = delivery.first().getByRole('button', { name: 'Hide attempts' });
+    await page.locator('tr[data-attempt="1"]').waitFor();
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('tr[data-attempt="1"]').waitFor({ state: 'detached' });
+    // Focus stays on the toggle across the re-render: Enter again opens it.
+    await delivery.first().getByRole('button', { name: 'Show attempts' }).waitFor();
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Show attempts');
+    await page.keyboard.press('Enter');
     const attempt = page.locator('tr[data-attempt="1"]');
     await attempt.waitFor();
     expect(await attempt.textContent()).toContain('200');

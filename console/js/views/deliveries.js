@@ -40,6 +40,7 @@ export async function renderDeliveries(box, { path, env, eventTypes, say }) {
   const cursors = [undefined];
   let watchUntil = 0;
   let timer = null;
+  let firstLoad = true;
 
   const field = (id, label, control) => h('div.field', {}, h('label', { for: id }, label), control);
   const status = h(
@@ -94,7 +95,12 @@ export async function renderDeliveries(box, { path, env, eventTypes, say }) {
     const open = expanded.has(d.id);
     const toggle = h(
       'button.link',
-      { type: 'button', 'aria-expanded': String(open), 'aria-controls': `att-${d.id}` },
+      {
+        type: 'button',
+        'aria-expanded': String(open),
+        'aria-controls': `att-${d.id}`,
+        'data-focus': `toggle-${d.id}`,
+      },
       open ? 'Hide attempts' : 'Show attempts',
     );
     toggle.addEventListener('click', () => {
@@ -147,6 +153,8 @@ export async function renderDeliveries(box, { path, env, eventTypes, say }) {
     if (!box.isConnected) return;
     if (results.childElementCount === 0)
       replace(results, h('p.state', { role: 'status' }, 'Loading deliveries…'));
+    // Re-rendering replaces the rows: keep the keyboard focus on the same control.
+    const focused = document.activeElement?.getAttribute('data-focus');
     let page;
     try {
       page = await api('GET', `${path}/deliveries?${query()}`);
@@ -157,6 +165,9 @@ export async function renderDeliveries(box, { path, env, eventTypes, say }) {
       );
       return;
     }
+    // The newest delivery opens with its attempts on the first load: what an operator looks for first.
+    if (firstLoad && page.data.length > 0) expanded.add(page.data[0].id);
+    firstLoad = false;
     if (page.data.length === 0) {
       replace(
         results,
@@ -183,6 +194,7 @@ export async function renderDeliveries(box, { path, env, eventTypes, say }) {
       void refresh();
     });
     replace(pager, newer, h('span.muted', {}, ` page ${cursors.length} `), older);
+    if (focused) results.querySelector(`[data-focus="${CSS.escape(focused)}"]`)?.focus();
     const busy = page.data.some((d) => d.status === 'pending');
     if (Date.now() < watchUntil && (busy || Date.now() < watchUntil - WATCH_FOR_MS + 10_000)) {
       timer = setTimeout(() => void refresh(), WATCH_MS);
