@@ -9,6 +9,7 @@ import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorBody } from '../api/errors.js';
+import type { Logger } from '../observability/logger.js';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -35,15 +36,15 @@ interface Asset {
   readonly body: Buffer;
 }
 
-/** The `console/` folder: beside `src/` in a checkout, beside `dist/` in the package. */
-export function consoleDir(): string {
+/** The `console/` folder: beside `src/` in a checkout, beside `dist/` in the package; null when missing. */
+export function consoleDir(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     const candidate = join(dir, 'console');
     if (statSync(join(candidate, 'index.html'), { throwIfNoEntry: false })?.isFile()) return candidate;
     dir = dirname(dir);
   }
-  throw new Error('console/index.html not found beside the hookstream package');
+  return null;
 }
 
 /** Every file under `dir` with a known type, by URL path below /console/ (read once, they are small). */
@@ -74,9 +75,17 @@ function send(reply: FastifyReply, asset: Asset): FastifyReply {
   );
 }
 
-export function consoleAssetRoutes(app: FastifyInstance, dir: string = consoleDir()): void {
-  const assets = loadAssets(dir);
-  const index = assets.get('index.html')!;
+/** A missing `console/` (a packaging mistake) costs the console only: the API still starts. */
+const MISSING = 'the console is not installed: console/ is missing beside this hookstream package';
+
+export function consoleAssetRoutes(
+  app: FastifyInstance,
+  dir: string | null = consoleDir(),
+  logger?: Pick<Logger, 'error'>,
+): void {
+  if (dir === null) logger?.error(`${MISSING}; GET /console answers 404`);
+  const assets = dir === null ? new Map<string, Asset>() : loadAssets(dir);
+  const index = assets.get('index.html');
   for (const url of ['/console', '/console/']) {
     app.get(
       url,
@@ -89,7 +98,8 @@ export function consoleAssetRoutes(app: FastifyInstance, dir: string = consoleDi
           hide: url !== '/console',
         },
       },
-      async (_request, reply) => send(reply, index),
+      async (_request, reply) =>
+        index === undefined ? reply.status(404).send(errorBody('NOT_FOUND', MISSING)) : send(reply, index),
     );
   }
   app.get<{ Params: { '*': string } }>(

@@ -4,7 +4,9 @@ import { CONTENT_SECURITY_POLICY, consoleAssetRoutes, consoleDir } from '../../.
 
 describe('console static files', () => {
   const app = Fastify();
-  consoleAssetRoutes(app, consoleDir());
+  const dir = consoleDir();
+  if (dir === null) throw new Error('console/ not found');
+  consoleAssetRoutes(app, dir);
   afterAll(() => app.close());
 
   it('serves the page at /console with a CSP that allows nothing inline or from elsewhere, and no framing', async () => {
@@ -45,5 +47,16 @@ describe('console static files', () => {
     }
     const res = await app.inject({ method: 'GET', url: '/console/nope.js' });
     expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no console file nope.js' } });
+  });
+
+  it('answers 404 saying the files are missing (and logs it) when console/ is not installed, instead of failing the API', async () => {
+    const lonely = Fastify();
+    const logged: string[] = [];
+    consoleAssetRoutes(lonely, null, { error: (msg: string) => void logged.push(msg) } as never);
+    const res = await lonely.inject({ method: 'GET', url: '/console' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.message).toMatch(/console\/ is missing/);
+    expect(logged).toHaveLength(1);
+    await lonely.close();
   });
 });
