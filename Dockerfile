@@ -17,6 +17,7 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY schemas ./schemas
+COPY console ./console
 RUN groupadd --system --gid 10001 hookstream \
  && useradd --system --uid 10001 --gid hookstream --no-create-home --shell /usr/sbin/nologin hookstream
 USER 10001:10001

@@ -43,6 +43,20 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 4 },
+          // Real Kafka + FerretDB; the suite starts `hookstream all` (built CLI) and Debian's chromium.
+          globalSetup: ['test/support/global-setup.ts'],
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
           name: 'chart',
           include: ['test/chart/**/*.test.ts'],
           environment: 'node',

@@ -63,7 +63,9 @@ done
 if ! grep -q '→ 200.*signature ok' "$demo_dir/receiver.log"; then
   echo "demo: no verified delivery arrived; see $demo_dir/hookstream.log"; exit 1
 fi
-echo "demo: delivered and verified. Admin API: curl -H 'Authorization: Bearer $HOOKSTREAM_ADMIN_API_KEY' http://127.0.0.1:8080/v1/environments/demo/webhooks"
+api=http://127.0.0.1:${HOOKSTREAM_API_PORT:-8080}
+echo "demo: delivered and verified. Admin API: curl -H 'Authorization: Bearer $HOOKSTREAM_ADMIN_API_KEY' $api/v1/environments/demo/webhooks"
+echo "demo: operator console: $api/console  — sign in with the API key $HOOKSTREAM_ADMIN_API_KEY (environment demo shows the delivery and its two attempts)"
 $once && exit 0
 echo "demo: publish more with: KAFKA_BROKERS=$KAFKA_BROKERS HOOKSTREAM_EVENT_TOPICS=$HOOKSTREAM_EVENT_TOPICS node bin/hookstream.js events publish --env demo --type vendor.status_changed --data '{}'"
 echo "demo: Ctrl-C to stop"

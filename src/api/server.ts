@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/config.js';
+import type { LagSource } from '../console/lag.js';
+import { registerConsole } from '../console/register.js';
 import type { Logger } from '../observability/logger.js';
 import { createServiceContext, type Enqueue } from '../services/context.js';
 import type { LookupAll } from '../services/targets.js';
@@ -32,6 +34,8 @@ export interface ApiServerOptions {
   readonly logger: Logger;
   /** Host-name resolution for the registration-time SSRF check. @default dns.lookup */
   readonly lookup?: LookupAll;
+  /** Consumer lag, measured on demand, for the console (GET /v1/ops/lag answers 503 without it). */
+  readonly lag?: LagSource;
 }
 
 export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
@@ -93,6 +97,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   });
   webhookRoutes(app, ctx);
   apiKeyRoutes(app, ctx);
+  registerConsole(app, ctx, opts.lag);
   return app;
 }
 

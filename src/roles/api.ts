@@ -13,6 +13,7 @@ import { databaseName } from '../mongo/client.js';
 import { ensureDeliveryIndexes } from '../mongo/deliveries.js';
 import { ensureWebhookAdminIndexes } from '../mongo/webhook-admin.js';
 import { ensureWebhookIndexes } from '../mongo/webhooks.js';
+import { LagCollector } from '../observability/lag.js';
 import type { Logger } from '../observability/logger.js';
 import { kafkaEnqueue } from '../services/enqueue.js';
 import type { Component } from './lifecycle.js';
@@ -81,11 +82,16 @@ export async function startApi({ config, logger, signal, ops, started }: RoleCon
   started.push(once('kafka producer (api)', () => producer.disconnect()));
   signal.throwIfAborted();
 
+  const names = topicNames(config.topicPrefix, config.tiers);
+  // Measures lag only when the console asks (its admin client and probe connect on first use).
+  const lag = new LagCollector({ kafka, logger, names, eventTopics: config.eventTopics });
+  started.push(once('lag collector (api)', () => lag.close()));
   const app = buildApiServer({
     config,
     db,
-    enqueue: kafkaEnqueue(producer, topicNames(config.topicPrefix, config.tiers).deliveries),
+    enqueue: kafkaEnqueue(producer, names.deliveries),
     logger,
+    lag: (now) => lag.collect(now),
   });
   started.push(once('admin api', () => app.close()));
   await app.listen({ port: config.api.port, host: config.api.host });

@@ -400,6 +400,14 @@ describe('admin API: malformed input, errors and operational routes', () => {
         'GET /readyz',
         'GET /metrics',
         'GET /openapi.json',
+        // the operator console (src/api/routes/console.ts, ops.ts, src/console/assets.ts)
+        'GET /console',
+        'GET /v1/session',
+        'GET /v1/environments',
+        'GET /v1/environments/{env}/health',
+        'GET /v1/environments/{env}/webhooks/{id}/replay-preview',
+        'GET /v1/ops/lag',
+        'GET /v1/ops/rates',
       ].sort(),
     );
     const create = doc.paths['/v1/environments/{env}/webhooks'].post;
