@@ -13,7 +13,8 @@
 # HOOKSTREAM_STACK_SECURE=1 adds, next to the plain listeners of the same processes, a SASL_SSL
 # Kafka listener (127.0.0.1:9094, SCRAM-SHA-512 user `hookstream`) and a FerretDB TLS listener
 # (127.0.0.1:27018), with a certificate from a throwaway CA made here (<instance>/tls/ca.pem).
-# `env` prints the variables for the plain listeners, `env secure` those for the secure ones.
+# `env` prints the variables for the plain listeners, `env secure` those for the secure ones, and
+# `env current` (npm run stack:env) the secure ones when HOOKSTREAM_STACK_SECURE=1.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -269,7 +270,7 @@ ENV
 export KAFKA_BROKERS=127.0.0.1:$kafka_port
 export MONGODB_URI=mongodb://127.0.0.1:$mongo_port/hookstream
 ENV
-  if ((secure)); then printf '# secure listeners: eval "$(%s env secure)"\n' "$0"; fi
+  if ((secure)); then printf '# secure listeners: eval "$(bash %s env secure)"\n' "$0"; fi
 }
 
 # One `up`/`start` at a time per instance: test runs that start the stack concurrently wait here.
@@ -346,7 +347,12 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  env) [[ -z ${2:-} || ${2:-} == secure ]] || die "env what? nothing (plain listeners) or secure"; print_env "${2:-}" ;;
+  env) # env: plain listeners (what test setups parse) · env secure · env current: secure when HOOKSTREAM_STACK_SECURE=1
+    case "${2:-}" in
+      '' | secure) print_env "${2:-}" ;;
+      current) if ((secure)); then print_env secure; else print_env; fi ;;
+      *) die "env what? nothing (plain listeners), secure, or current" ;;
+    esac ;;
   start) cmd_start_one "${2:-}" ;;
   stop) [[ ${2:-} == kafka || ${2:-} == ferretdb ]] || die "stop what? kafka or ferretdb"; stop_one "$2" ;;
   *) echo "usage: $0 up|down|status|env|start <svc>|stop <svc>" >&2; exit 2 ;;
