@@ -28,7 +28,8 @@ export const VARIABLES = [
     name: 'MONGODB_URI',
     required: true,
     secret: true,
-    description: 'MongoDB connection string; the database in its path is used (default `hookstream`).',
+    description:
+      'MongoDB connection string; the database in its path is used (default `hookstream`). TLS: `?tls=true&tlsCAFile=/path/ca.pem`.',
   },
   {
     name: 'SCHEMA_REGISTRY_URL',
@@ -84,7 +85,8 @@ export const VARIABLES = [
   },
   {
     name: 'SCHEMA_REGISTRY_CA_FILE',
-    description: "PEM file of the CA that signs the schema registry's certificate.",
+    description:
+      "PEM file of the CA that signs the schema registry's certificate (with an `https://` `SCHEMA_REGISTRY_URL`). Unset: the system trust store.",
   },
   {
     name: 'HOOKSTREAM_EVENT_TOPICS',
