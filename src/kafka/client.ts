@@ -46,10 +46,13 @@ export interface KafkaOptions {
   connectionTimeoutMs?: number;
 }
 
-/** Start-up check: attempts before a listener that closes every connection counts as a mismatch. */
+/**
+ * Start-up check: attempts before a listener that closes every connection counts as a mismatch, and
+ * the pause between them (milliseconds): ~4 s in all, longer than a broker takes to close its
+ * sockets when it shuts down, well inside the 15 s in which a misconfigured role must have exited.
+ */
 const CHECK_ATTEMPTS = 3;
-/** Pause between those attempts, milliseconds. */
-const CHECK_PAUSE_MS = 1_000;
+const CHECK_PAUSE_MS = 2_000;
 
 /**
  * A kafkajs client whose producers, consumers and admins first check, once per instance, that the
