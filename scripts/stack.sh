@@ -11,8 +11,9 @@
 # give it other ports), e.g. for fault-injection tests that stop and start services.
 #
 # HOOKSTREAM_STACK_SECURE=1 adds, next to the plain listeners of the same processes, a SASL_SSL
-# Kafka listener (127.0.0.1:9094, SCRAM-SHA-512 user `hookstream`) and a FerretDB TLS listener
-# (127.0.0.1:27018), with a certificate from a throwaway CA made here (<instance>/tls/ca.pem).
+# Kafka listener (127.0.0.1:9094, SCRAM-SHA-512 user `hookstream`), an SSL listener that requires a
+# client certificate (127.0.0.1:9095, mutual TLS) and a FerretDB TLS listener (127.0.0.1:27018),
+# with certificates from a throwaway CA made here (<instance>/tls/ca.pem).
 # `env` prints the variables for the plain listeners, `env secure` those for the secure ones, and
 # `env current` (npm run stack:env) the secure ones when HOOKSTREAM_STACK_SECURE=1.
 set -euo pipefail
@@ -27,6 +28,7 @@ mongo_port=${HOOKSTREAM_STACK_MONGO_PORT:-27017}
 secure=${HOOKSTREAM_STACK_SECURE:-0}
 [[ $secure == 1 || $secure == true ]] && secure=1 || secure=0
 kafka_secure_port=${HOOKSTREAM_STACK_KAFKA_SECURE_PORT:-9094}
+kafka_mtls_port=${HOOKSTREAM_STACK_KAFKA_MTLS_PORT:-9095}
 mongo_tls_port=${HOOKSTREAM_STACK_MONGO_TLS_PORT:-27018}
 scram_user=hookstream
 kafka_heap=${HOOKSTREAM_STACK_KAFKA_HEAP:-768m}
@@ -136,6 +138,20 @@ make_tls() {
   touch "$tls_dir/.complete"
 }
 
+# The client certificate for the mutual-TLS listener (made separately: older TLS folders lack it).
+make_client_cert() {
+  [[ -f $tls_dir/client.pem ]] && return
+  local log=$tls_dir/openssl-client.log
+  (
+    cd "$tls_dir"
+    openssl req -new -nodes -newkey rsa:2048 -keyout client.key -out client.csr -subj "/CN=hookstream-client"
+    printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem.tmp -days 825 \
+      -extfile client.ext
+    chmod 600 client.key && mv client.pem.tmp client.pem
+  ) >"$log" 2>&1 || die "making the client certificate failed; see $log"
+}
+
 # Adds the SCRAM-SHA-512 user to a running broker whose storage was formatted without it (a plain
 # stack switched to secure): KRaft keeps SCRAM credentials in the metadata log, so this goes through
 # the Admin API (kafka-configs) over the plain listener. Idempotent; remembered in the data dir.
@@ -153,23 +169,26 @@ ensure_scram_user() {
 
 secure_kafka_properties() {
   cat <<PROPS
-listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port,SASL_SSL://127.0.0.1:$kafka_secure_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port,SASL_SSL://127.0.0.1:$kafka_secure_port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port,SASL_SSL://127.0.0.1:$kafka_secure_port,SSL://127.0.0.1:$kafka_mtls_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port,SASL_SSL://127.0.0.1:$kafka_secure_port,SSL://127.0.0.1:$kafka_mtls_port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
 sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 ssl.keystore.type=PKCS12
 ssl.keystore.location=$tls_dir/server.p12
 ssl.keystore.password=$(cat "$tls_dir/keystore.password")
 ssl.client.auth=none
+listener.name.ssl.ssl.client.auth=required
+listener.name.ssl.ssl.truststore.type=PEM
+listener.name.ssl.ssl.truststore.location=$tls_dir/ca.pem
 PROPS
 }
 
 start_kafka() {
   if pid_alive kafka; then
     say "kafka already running (pid $(cat "$run_dir/kafka.pid"))"
-    if ((secure)) && ! grep -q '^listeners=.*SASL_SSL' "$instance_dir/kafka.properties" 2>/dev/null; then
-      die "kafka (pid $(cat "$run_dir/kafka.pid")) was started without the SASL_SSL listener; to add it, restart it: $0 stop kafka && HOOKSTREAM_STACK_SECURE=1 $0 up"
+    if ((secure)) && ! grep -q '^listeners=.*SASL_SSL.*,SSL:' "$instance_dir/kafka.properties" 2>/dev/null; then
+      die "kafka (pid $(cat "$run_dir/kafka.pid")) was started without the SASL_SSL and SSL listeners; to add it, restart it: $0 stop kafka && HOOKSTREAM_STACK_SECURE=1 $0 up"
     fi
     return
   fi
@@ -216,7 +235,7 @@ PROPS
   fi
   say "starting kafka $kafka_version on 127.0.0.1:$kafka_port (log: $log)"
   nohup java -Xms256m "-Xmx$kafka_heap" -XX:+UseG1GC -Djava.awt.headless=true \
-    "-Dkafka.logs.dir=$log_dir" -cp "$cp" kafka.Kafka "$props" >"$log" 2>&1 </dev/null &
+    "-Dkafka.logs.dir=$log_dir" -cp "$cp" kafka.Kafka "$props" >"$log" 2>&1 </dev/null 9>&- &
   echo $! >"$run_dir/kafka.pid"
 }
 
@@ -239,7 +258,7 @@ start_ferretdb() {
   say "starting ferretdb $ferretdb_version on 127.0.0.1:$mongo_port${tls:+ and TLS 127.0.0.1:$mongo_tls_port} (log: $log)"
   nohup "$ferretdb_bin" --handler=sqlite "--sqlite-url=file:$fdata/" \
     "--listen-addr=127.0.0.1:$mongo_port" "${tls[@]}" "--state-dir=$data_dir/ferretdb-state" \
-    --telemetry=disable --log-level=warn --debug-addr=- >"$log" 2>&1 </dev/null &
+    --telemetry=disable --log-level=warn --debug-addr=- >"$log" 2>&1 </dev/null 9>&- &
   echo $! >"$run_dir/ferretdb.pid"
 }
 
@@ -253,7 +272,18 @@ wait_kafka_ready() {
   done
 }
 
-print_env() { # print_env [secure]
+print_env() { # print_env [secure|mtls]
+  if [[ ${1:-} == mtls ]]; then
+    cat <<ENV
+export KAFKA_BROKERS=127.0.0.1:$kafka_mtls_port
+export KAFKA_SSL=true
+export KAFKA_SSL_CA_FILE=$tls_dir/ca.pem
+export KAFKA_SSL_CERT_FILE=$tls_dir/client.pem
+export KAFKA_SSL_KEY_FILE=$tls_dir/client.key
+export MONGODB_URI='mongodb://127.0.0.1:$mongo_tls_port/hookstream?tls=true&tlsCAFile=$tls_dir/ca.pem'
+ENV
+    return
+  fi
   if [[ ${1:-} == secure ]]; then
     cat <<ENV
 export KAFKA_BROKERS=127.0.0.1:$kafka_secure_port
@@ -274,7 +304,11 @@ ENV
 }
 
 # One `up`/`start` at a time per instance: test runs that start the stack concurrently wait here.
-take_lock() { exec 9>"$instance_dir/.stack.lock" && flock 9; }
+# Services started under it get `9>&-`, or they would hold the lock for as long as they run.
+take_lock() {
+  exec 9>"$instance_dir/.stack.lock"
+  flock -w "$wait_seconds" 9 || die "another scripts/stack.sh has held $instance_dir/.stack.lock for ${wait_seconds}s"
+}
 
 cmd_up() {
   local t0=$SECONDS
@@ -282,7 +316,7 @@ cmd_up() {
   take_lock
   install_kafka
   install_ferretdb
-  if ((secure)); then make_tls; fi
+  if ((secure)); then make_tls; make_client_cert; fi
   start_kafka
   start_ferretdb
   wait_port ferretdb "$mongo_port" "$log_dir/ferretdb.log"
@@ -292,8 +326,9 @@ cmd_up() {
   if ((secure)); then
     wait_port ferretdb "$mongo_tls_port" "$log_dir/ferretdb.log"
     wait_port kafka "$kafka_secure_port" "$log_dir/kafka.log"
+    wait_port kafka "$kafka_mtls_port" "$log_dir/kafka.log"
     ensure_scram_user
-    say "secure: kafka SASL_SSL 127.0.0.1:$kafka_secure_port (SCRAM-SHA-512 user $scram_user), ferretdb TLS 127.0.0.1:$mongo_tls_port, CA $tls_dir/ca.pem"
+    say "secure: kafka SASL_SSL 127.0.0.1:$kafka_secure_port (SCRAM-SHA-512 user $scram_user), SSL with client certificates 127.0.0.1:$kafka_mtls_port, ferretdb TLS 127.0.0.1:$mongo_tls_port, CA $tls_dir/ca.pem"
   fi
   print_env
 }
@@ -317,7 +352,7 @@ cmd_down() {
 cmd_status() {
   local rc=0
   local services=(kafka:$kafka_port ferretdb:$mongo_port)
-  if ((secure)); then services+=(kafka:$kafka_secure_port ferretdb:$mongo_tls_port); fi
+  if ((secure)); then services+=(kafka:$kafka_secure_port kafka:$kafka_mtls_port ferretdb:$mongo_tls_port); fi
   for svc in "${services[@]}"; do
     local name=${svc%%:*} port=${svc##*:}
     if pid_alive "$name"; then
@@ -337,7 +372,7 @@ cmd_start_one() {
   mkdir -p "$run_dir" "$log_dir" "$data_dir"
   take_lock
   case "${1:-}" in
-    kafka) install_kafka; if ((secure)); then make_tls; fi; start_kafka; wait_port kafka "$kafka_port" "$log_dir/kafka.log"; wait_kafka_ready ;;
+    kafka) install_kafka; if ((secure)); then make_tls; make_client_cert; fi; start_kafka; wait_port kafka "$kafka_port" "$log_dir/kafka.log"; wait_kafka_ready ;;
     ferretdb) install_ferretdb; if ((secure)); then make_tls; fi; start_ferretdb; wait_port ferretdb "$mongo_port" "$log_dir/ferretdb.log" ;;
     *) die "start what? kafka or ferretdb" ;;
   esac
@@ -347,11 +382,12 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  env) # env: plain listeners (what test setups parse) · env secure · env current: secure when HOOKSTREAM_STACK_SECURE=1
+  env) # env: plain listeners (what test setups parse) · env secure (SASL_SSL) · env mtls (client certificate)
+    #      · env current: secure when HOOKSTREAM_STACK_SECURE=1
     case "${2:-}" in
-      '' | secure) print_env "${2:-}" ;;
+      '' | secure | mtls) print_env "${2:-}" ;;
       current) if ((secure)); then print_env secure; else print_env; fi ;;
-      *) die "env what? nothing (plain listeners), secure, or current" ;;
+      *) die "env what? nothing (plain listeners), secure, mtls, or current" ;;
     esac ;;
   start) cmd_start_one "${2:-}" ;;
   stop) [[ ${2:-} == kafka || ${2:-} == ferretdb ]] || die "stop what? kafka or ferretdb"; stop_one "$2" ;;

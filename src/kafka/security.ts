@@ -53,6 +53,8 @@ export type ConnectFailure =
   | { kind: 'auth' }
   /** The broker's certificate does not verify against the configured CA. */
   | { kind: 'untrusted'; code: string }
+  /** The TLS handshake failed otherwise (OpenSSL `ERR_SSL_*`): e.g. the broker wants a client certificate. */
+  | { kind: 'handshake'; code: string }
   /** The connection was closed or reset before any answer: client and listener disagree on TLS/SASL. */
   | { kind: 'closed' }
   /** Anything else (refused, timed out, DNS): worth retrying. */
@@ -61,6 +63,8 @@ export type ConnectFailure =
 interface ErrorLike {
   name?: unknown;
   code?: unknown;
+  /** kafkajs protocol errors: the broker's error name, e.g. `ILLEGAL_SASL_STATE`. */
+  type?: unknown;
   cause?: unknown;
   originalError?: unknown;
 }
@@ -75,13 +79,19 @@ function chain(err: unknown): ErrorLike[] {
   return out;
 }
 
-/** Reads a kafkajs connect error (walking `cause`), by error class name and Node error code only. */
+/** Reads a kafkajs connect error (walking `cause`) by error class, Kafka error type and Node error code only. */
 export function classifyConnectFailure(err: unknown): ConnectFailure {
   const errors = chain(err);
-  if (errors.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) return { kind: 'auth' };
+  // ILLEGAL_SASL_STATE: the client speaks SASL to a listener that has none.
+  if (errors.some((e) => e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'ILLEGAL_SASL_STATE'))
+    return { kind: 'auth' };
   for (const e of errors) {
     if (typeof e.code === 'string' && UNTRUSTED_CERT_CODES.has(e.code))
       return { kind: 'untrusted', code: e.code };
+  }
+  for (const e of errors) {
+    if (typeof e.code === 'string' && e.code.startsWith('ERR_SSL_'))
+      return { kind: 'handshake', code: e.code };
   }
   if (errors.some((e) => e.name === 'KafkaJSConnectionClosedError' || e.code === 'ECONNRESET'))
     return { kind: 'closed' };
@@ -113,6 +123,12 @@ export function securityError(
       return new HookstreamError(
         'KAFKA_SECURITY_FAILED',
         `Kafka ${at}: the broker's TLS certificate is not trusted (${failure.code}): check KAFKA_SSL_CA_FILE`,
+        { cause, details: { ...details, tlsCode: failure.code } },
+      );
+    case 'handshake':
+      return new HookstreamError(
+        'KAFKA_SECURITY_FAILED',
+        `Kafka ${at}: the TLS handshake failed (${failure.code}): check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE (a client certificate the broker accepts) and that the listener speaks TLS`,
         { cause, details: { ...details, tlsCode: failure.code } },
       );
     case 'closed':

@@ -4,7 +4,7 @@
  *
  *   1. The default stack instance already serves them (CI: .ci/run exports HOOKSTREAM_STACK_SECURE=1,
  *      so the integration setup starts the stack secure) → use them.
- *   2. Otherwise → a stack instance of its own (`secure`, ports 29092-29094 / 28017-28018, moved with
+ *   2. Otherwise → a stack instance of its own (`secure`, ports 29092-29095 / 28017-28018, moved with
  *      HOOKSTREAM_SECURE_*_PORT), started here and stopped again afterwards if this run started it.
  */
 import { execFile } from 'node:child_process';
@@ -19,6 +19,8 @@ const stackScript = fileURLToPath(new URL('../../../scripts/stack.sh', import.me
 export interface SecureStack {
   /** The variables `stack.sh env secure` prints: brokers, TLS/SASL settings, the TLS MongoDB URI. */
   readonly env: Readonly<Record<string, string>>;
+  /** The variables `stack.sh env mtls` prints: the SSL listener that requires a client certificate. */
+  readonly mtls: Readonly<Record<string, string>>;
   /** The SCRAM user's password (from KAFKA_SASL_PASSWORD_FILE), to prove it never leaks. */
   readonly password: string;
   readonly source: string;
@@ -31,6 +33,7 @@ const OWN_INSTANCE: Record<string, string> = {
   HOOKSTREAM_STACK_KAFKA_PORT: process.env.HOOKSTREAM_SECURE_KAFKA_PORT ?? '29092',
   HOOKSTREAM_STACK_CONTROLLER_PORT: process.env.HOOKSTREAM_SECURE_CONTROLLER_PORT ?? '29093',
   HOOKSTREAM_STACK_KAFKA_SECURE_PORT: process.env.HOOKSTREAM_SECURE_KAFKA_SECURE_PORT ?? '29094',
+  HOOKSTREAM_STACK_KAFKA_MTLS_PORT: process.env.HOOKSTREAM_SECURE_KAFKA_MTLS_PORT ?? '29095',
   HOOKSTREAM_STACK_MONGO_PORT: process.env.HOOKSTREAM_SECURE_MONGO_PORT ?? '28017',
   HOOKSTREAM_STACK_MONGO_TLS_PORT: process.env.HOOKSTREAM_SECURE_MONGO_TLS_PORT ?? '28018',
   HOOKSTREAM_STACK_KAFKA_HEAP: '512m',
@@ -57,23 +60,35 @@ function portOpen(hostPort: string): Promise<boolean> {
   });
 }
 
-/** True when the listeners and files that `env secure` names are all there. */
-async function usable(env: Record<string, string>): Promise<boolean> {
+/** True when the listeners and files that `env secure` and `env mtls` name are all there. */
+async function usable(env: Record<string, string>, mtls: Record<string, string>): Promise<boolean> {
   const mongo = /^mongodb:\/\/([^/]+)\//.exec(env.MONGODB_URI ?? '')?.[1];
-  if (!env.KAFKA_BROKERS || !mongo || !env.KAFKA_SSL_CA_FILE || !env.KAFKA_SASL_PASSWORD_FILE) return false;
-  if (!existsSync(env.KAFKA_SSL_CA_FILE) || !existsSync(env.KAFKA_SASL_PASSWORD_FILE)) return false;
-  return (await portOpen(env.KAFKA_BROKERS)) && (await portOpen(mongo));
+  const files = [env.KAFKA_SSL_CA_FILE, env.KAFKA_SASL_PASSWORD_FILE, mtls.KAFKA_SSL_CERT_FILE];
+  if (!env.KAFKA_BROKERS || !mtls.KAFKA_BROKERS || !mongo) return false;
+  if (!files.every((f) => f !== undefined && existsSync(f))) return false;
+  const ports = await Promise.all([env.KAFKA_BROKERS, mtls.KAFKA_BROKERS, mongo].map(portOpen));
+  return ports.every(Boolean);
 }
 
-function describeStack(env: Record<string, string>, source: string, stop: () => Promise<void>): SecureStack {
+/** The secure and mutual-TLS variables of one stack instance, and whether they can be used now. */
+async function instanceEnv(extra: Record<string, string> = {}) {
+  const env = parseEnv((await stack(['env', 'secure'], extra)).stdout);
+  const mtls = parseEnv((await stack(['env', 'mtls'], extra)).stdout);
+  return { env, mtls, ok: await usable(env, mtls) };
+}
+
+function describeStack(
+  { env, mtls }: { env: Record<string, string>; mtls: Record<string, string> },
+  source: string,
+  stop: () => Promise<void>,
+): SecureStack {
   const password = readFileSync(env.KAFKA_SASL_PASSWORD_FILE!, 'utf8').trim();
-  return { env, password, source, stop };
+  return { env, mtls, password, source, stop };
 }
 
 export async function secureStack(): Promise<SecureStack> {
-  const shared = parseEnv((await stack(['env', 'secure'])).stdout);
-  if (await usable(shared))
-    return describeStack(shared, 'scripts/stack.sh (default instance)', async () => {});
+  const shared = await instanceEnv();
+  if (shared.ok) return describeStack(shared, 'scripts/stack.sh (default instance)', async () => {});
 
   const wasUp = await stack(['status'], OWN_INSTANCE).then(
     () => true,
@@ -82,9 +97,8 @@ export async function secureStack(): Promise<SecureStack> {
   if (!wasUp)
     process.stderr.write('secure tests: starting stack instance "secure" (SASL_SSL Kafka, TLS FerretDB)\n');
   await stack(['up'], OWN_INSTANCE);
-  const own = parseEnv((await stack(['env', 'secure'], OWN_INSTANCE)).stdout);
-  if (!(await usable(own)))
-    throw new Error(`the secure stack instance is up but unusable: ${JSON.stringify(own)}`);
+  const own = await instanceEnv(OWN_INSTANCE);
+  if (!own.ok) throw new Error(`the secure stack instance is up but unusable: ${JSON.stringify(own)}`);
   return describeStack(own, 'scripts/stack.sh (instance secure)', async () => {
     if (!wasUp && !process.env.HOOKSTREAM_TEST_KEEP_STACK) await stack(['down'], OWN_INSTANCE);
   });

@@ -33,6 +33,12 @@ describe('kafkaJsSecurity', () => {
 describe('classifyConnectFailure', () => {
   it('reads a rejected login, an untrusted certificate and a closed connection through the cause chain', () => {
     expect(classifyConnectFailure(kafkaJsError('KafkaJSSASLAuthenticationError'))).toEqual({ kind: 'auth' });
+    const saslOnPlainListener = kafkaJsError('KafkaJSProtocolError', { type: 'ILLEGAL_SASL_STATE' });
+    expect(classifyConnectFailure(kafkaJsError('KafkaJSNonRetriableError', {}, saslOnPlainListener))).toEqual(
+      {
+        kind: 'auth',
+      },
+    );
     const tls = kafkaJsError('KafkaJSConnectionError', { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
     expect(classifyConnectFailure(kafkaJsError('KafkaJSNumberOfRetriesExceeded', {}, tls))).toEqual({
       kind: 'untrusted',
@@ -41,6 +47,11 @@ describe('classifyConnectFailure', () => {
     const closed = kafkaJsError('KafkaJSConnectionClosedError');
     expect(classifyConnectFailure(kafkaJsError('KafkaJSNumberOfRetriesExceeded', {}, closed))).toEqual({
       kind: 'closed',
+    });
+    const alert = kafkaJsError('KafkaJSConnectionError', { code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' });
+    expect(classifyConnectFailure(alert)).toEqual({
+      kind: 'handshake',
+      code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
     });
     const reset = kafkaJsError('KafkaJSConnectionError', { code: 'ECONNRESET' });
     expect(classifyConnectFailure(reset)).toEqual({ kind: 'closed' });
@@ -61,6 +72,7 @@ describe('securityError', () => {
     for (const failure of [
       { kind: 'auth' as const },
       { kind: 'untrusted' as const, code: 'CERT_HAS_EXPIRED' },
+      { kind: 'handshake' as const, code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' },
       { kind: 'closed' as const },
     ]) {
       const err = securityError(failure, ['b1:9094'], security, new Error('x'));
