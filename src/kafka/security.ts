@@ -69,6 +69,7 @@ interface ErrorLike {
   originalError?: unknown;
 }
 
+/** The error and its causes, outermost first (kafkajs wraps in NumberOfRetriesExceeded); at most 8. */
 function chain(err: unknown): ErrorLike[] {
   const out: ErrorLike[] = [];
   for (let e = err; e && typeof e === 'object' && out.length < 8; ) {
