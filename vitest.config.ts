@@ -32,7 +32,7 @@ export default defineConfig({
           include: ['test/faults/**/*.test.ts'],
           environment: 'node',
           sequence: { groupOrder: 3 },
-          // Its own Kafka + FerretDB instance (ports 19092/27018): stopping them disturbs no other run.
+          // Its own Kafka + FerretDB instance (ports 19092/27118): stopping them disturbs no other run.
           globalSetup: ['test/faults/global-setup.ts'],
           // One scenario at a time: each one loads the two cores and some stop services.
           fileParallelism: false,

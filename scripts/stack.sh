@@ -9,6 +9,13 @@
 # (default: <repo>/.stack, git-ignored). `up` is idempotent; `down` stops only the processes whose
 # pid files it wrote. HOOKSTREAM_STACK_INSTANCE names a separate instance (own data, logs, pids;
 # give it other ports), e.g. for fault-injection tests that stop and start services.
+#
+# HOOKSTREAM_STACK_SECURE=1 adds, next to the plain listeners of the same processes, a SASL_SSL
+# Kafka listener (127.0.0.1:9094, SCRAM-SHA-512 user `hookstream`), an SSL listener that requires a
+# client certificate (127.0.0.1:9095, mutual TLS) and a FerretDB TLS listener (127.0.0.1:27018),
+# with certificates from a throwaway CA made here (<instance>/tls/ca.pem).
+# `env` prints the variables for the plain listeners, `env secure` those for the secure ones, and
+# `env current` (npm run stack:env) the secure ones when HOOKSTREAM_STACK_SECURE=1.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +25,12 @@ ferretdb_version=${HOOKSTREAM_FERRETDB_VERSION:-v1.24.2}
 kafka_port=${HOOKSTREAM_STACK_KAFKA_PORT:-9092}
 controller_port=${HOOKSTREAM_STACK_CONTROLLER_PORT:-9093}
 mongo_port=${HOOKSTREAM_STACK_MONGO_PORT:-27017}
+secure=${HOOKSTREAM_STACK_SECURE:-0}
+[[ $secure == 1 || $secure == true ]] && secure=1 || secure=0
+kafka_secure_port=${HOOKSTREAM_STACK_KAFKA_SECURE_PORT:-9094}
+kafka_mtls_port=${HOOKSTREAM_STACK_KAFKA_MTLS_PORT:-9095}
+mongo_tls_port=${HOOKSTREAM_STACK_MONGO_TLS_PORT:-27018}
+scram_user=hookstream
 kafka_heap=${HOOKSTREAM_STACK_KAFKA_HEAP:-768m}
 wait_seconds=${HOOKSTREAM_STACK_WAIT_SECONDS:-120}
 
@@ -28,6 +41,7 @@ instance_dir=$stack_dir${instance:+/instances/$instance}
 run_dir=$instance_dir/run
 log_dir=$instance_dir/logs
 data_dir=$instance_dir/data
+tls_dir=$instance_dir/tls
 
 say() { printf 'stack: %s\n' "$*" >&2; }
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
@@ -98,8 +112,86 @@ install_ferretdb() {
   mv "$ferretdb_bin.tmp" "$ferretdb_bin"
 }
 
+# The throwaway CA and the one server certificate both services present (SAN 127.0.0.1, localhost),
+# the Kafka keystore (PKCS12) and the SCRAM password, made once per instance. Local use only: the
+# keys are unencrypted files and the passwords are random.
+make_tls() {
+  [[ -f $tls_dir/.complete ]] && return
+  need openssl "OpenSSL (apt-get install openssl)"
+  say "making a throwaway CA and server certificate in $tls_dir (once)"
+  rm -rf "$tls_dir" && mkdir -p "$tls_dir" && chmod 700 "$tls_dir"
+  local log=$tls_dir/openssl.log
+  (
+    cd "$tls_dir"
+    openssl req -x509 -new -nodes -newkey rsa:2048 -keyout ca.key -out ca.pem -days 3650 \
+      -subj "/CN=hookstream local stack CA"
+    openssl req -new -nodes -newkey rsa:2048 -keyout server.key -out server.csr -subj "/CN=localhost"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 825 \
+      -extfile server.ext
+    openssl rand -hex 24 >keystore.password
+    openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -name kafka \
+      -out server.p12 -passout "file:keystore.password"
+    openssl rand -hex 24 >kafka-password
+    chmod 600 ./*.key ./*.password kafka-password server.p12
+  ) >"$log" 2>&1 || die "making the TLS material failed; see $log"
+  touch "$tls_dir/.complete"
+}
+
+# The client certificate for the mutual-TLS listener (made separately: older TLS folders lack it).
+make_client_cert() {
+  [[ -f $tls_dir/client.pem ]] && return
+  local log=$tls_dir/openssl-client.log
+  (
+    cd "$tls_dir"
+    openssl req -new -nodes -newkey rsa:2048 -keyout client.key -out client.csr -subj "/CN=hookstream-client"
+    printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem.tmp -days 825 \
+      -extfile client.ext
+    chmod 600 client.key && mv client.pem.tmp client.pem
+  ) >"$log" 2>&1 || die "making the client certificate failed; see $log"
+}
+
+# Adds the SCRAM-SHA-512 user to a running broker whose storage was formatted without it (a plain
+# stack switched to secure): KRaft keeps SCRAM credentials in the metadata log, so this goes through
+# the Admin API (kafka-configs) over the plain listener. Idempotent; remembered in the data dir.
+ensure_scram_user() {
+  local marker=$data_dir/kafka/.scram-$scram_user digest
+  digest=$(openssl dgst -sha256 -r "$tls_dir/kafka-password" | cut -d' ' -f1)
+  [[ -f $marker && $(cat "$marker") == "$digest" ]] && return
+  say "adding SCRAM-SHA-512 user '$scram_user' to the running broker"
+  java -cp "$kafka_home/lib/*" kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$kafka_port" \
+    --alter --entity-type users --entity-name "$scram_user" \
+    --add-config "SCRAM-SHA-512=[password=$(cat "$tls_dir/kafka-password")]" >"$log_dir/kafka-scram.log" 2>&1 \
+    || die "adding the SCRAM user failed; see $log_dir/kafka-scram.log"
+  echo "$digest" >"$marker"
+}
+
+secure_kafka_properties() {
+  cat <<PROPS
+listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port,SASL_SSL://127.0.0.1:$kafka_secure_port,SSL://127.0.0.1:$kafka_mtls_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port,SASL_SSL://127.0.0.1:$kafka_secure_port,SSL://127.0.0.1:$kafka_mtls_port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls_dir/server.p12
+ssl.keystore.password=$(cat "$tls_dir/keystore.password")
+ssl.client.auth=none
+listener.name.ssl.ssl.client.auth=required
+listener.name.ssl.ssl.truststore.type=PEM
+listener.name.ssl.ssl.truststore.location=$tls_dir/ca.pem
+PROPS
+}
+
 start_kafka() {
-  if pid_alive kafka; then say "kafka already running (pid $(cat "$run_dir/kafka.pid"))"; return; fi
+  if pid_alive kafka; then
+    say "kafka already running (pid $(cat "$run_dir/kafka.pid"))"
+    if ((secure)) && ! grep -q '^listeners=.*SASL_SSL.*,SSL:' "$instance_dir/kafka.properties" 2>/dev/null; then
+      die "kafka (pid $(cat "$run_dir/kafka.pid")) was started without the SASL_SSL and SSL listeners; to add it, restart it: $0 stop kafka && HOOKSTREAM_STACK_SECURE=1 $0 up"
+    fi
+    return
+  fi
   port_open "$kafka_port" && die "127.0.0.1:$kafka_port is taken by a process this script did not start"
   local props=$instance_dir/kafka.properties kdata=$data_dir/kafka log=$log_dir/kafka.log
   mkdir -p "$kdata"
@@ -107,10 +199,13 @@ start_kafka() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
+$(if ((secure)); then secure_kafka_properties; else cat <<PLAIN
 listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port
 advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
-controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+PLAIN
+fi)
+controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$kdata
 num.partitions=1
@@ -126,26 +221,44 @@ log.retention.hours=168
 PROPS
   local cp="$kafka_home/lib/*"
   if [[ ! -f $kdata/meta.properties ]]; then
-    local id
+    local id scram=()
     id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
-    java -cp "$cp" kafka.tools.StorageTool format -t "$id" -c "$props" >"$log_dir/kafka-format.log" 2>&1 \
+    # A secure stack gets its SCRAM user with the storage (an older plain storage: ensure_scram_user).
+    if ((secure)); then
+      scram=(--add-scram "SCRAM-SHA-512=[name=$scram_user,password=$(cat "$tls_dir/kafka-password")]")
+    fi
+    java -cp "$cp" kafka.tools.StorageTool format -t "$id" -c "$props" "${scram[@]}" >"$log_dir/kafka-format.log" 2>&1 \
       || die "formatting Kafka storage failed; see $log_dir/kafka-format.log"
+    if ((secure)); then
+      openssl dgst -sha256 -r "$tls_dir/kafka-password" | cut -d' ' -f1 >"$kdata/.scram-$scram_user"
+    fi
   fi
   say "starting kafka $kafka_version on 127.0.0.1:$kafka_port (log: $log)"
   nohup java -Xms256m "-Xmx$kafka_heap" -XX:+UseG1GC -Djava.awt.headless=true \
-    "-Dkafka.logs.dir=$log_dir" -cp "$cp" kafka.Kafka "$props" >"$log" 2>&1 </dev/null &
+    "-Dkafka.logs.dir=$log_dir" -cp "$cp" kafka.Kafka "$props" >"$log" 2>&1 </dev/null 9>&- &
   echo $! >"$run_dir/kafka.pid"
 }
 
 start_ferretdb() {
-  if pid_alive ferretdb; then say "ferretdb already running (pid $(cat "$run_dir/ferretdb.pid"))"; return; fi
+  if pid_alive ferretdb; then
+    say "ferretdb already running (pid $(cat "$run_dir/ferretdb.pid"))"
+    if ((secure)) && ! tr '\0' ' ' <"/proc/$(cat "$run_dir/ferretdb.pid")/cmdline" | grep -q -- '--listen-tls='; then
+      die "ferretdb (pid $(cat "$run_dir/ferretdb.pid")) was started without the TLS listener; to add it, restart it: $0 stop ferretdb && HOOKSTREAM_STACK_SECURE=1 $0 up"
+    fi
+    return
+  fi
   port_open "$mongo_port" && die "127.0.0.1:$mongo_port is taken by a process this script did not start"
-  local fdata=$data_dir/ferretdb log=$log_dir/ferretdb.log
+  local fdata=$data_dir/ferretdb log=$log_dir/ferretdb.log tls=()
   mkdir -p "$fdata" "$data_dir/ferretdb-state"
-  say "starting ferretdb $ferretdb_version on 127.0.0.1:$mongo_port (log: $log)"
+  if ((secure)); then
+    port_open "$mongo_tls_port" && die "127.0.0.1:$mongo_tls_port is taken by a process this script did not start"
+    tls=("--listen-tls=127.0.0.1:$mongo_tls_port" "--listen-tls-cert-file=$tls_dir/server.pem"
+      "--listen-tls-key-file=$tls_dir/server.key")
+  fi
+  say "starting ferretdb $ferretdb_version on 127.0.0.1:$mongo_port${tls:+ and TLS 127.0.0.1:$mongo_tls_port} (log: $log)"
   nohup "$ferretdb_bin" --handler=sqlite "--sqlite-url=file:$fdata/" \
-    "--listen-addr=127.0.0.1:$mongo_port" "--state-dir=$data_dir/ferretdb-state" \
-    --telemetry=disable --log-level=warn --debug-addr=- >"$log" 2>&1 </dev/null &
+    "--listen-addr=127.0.0.1:$mongo_port" "${tls[@]}" "--state-dir=$data_dir/ferretdb-state" \
+    --telemetry=disable --log-level=warn --debug-addr=- >"$log" 2>&1 </dev/null 9>&- &
   echo $! >"$run_dir/ferretdb.pid"
 }
 
@@ -159,24 +272,64 @@ wait_kafka_ready() {
   done
 }
 
-print_env() {
+print_env() { # print_env [secure|mtls]
+  if [[ ${1:-} == mtls ]]; then
+    cat <<ENV
+export KAFKA_BROKERS=127.0.0.1:$kafka_mtls_port
+export KAFKA_SSL=true
+export KAFKA_SSL_CA_FILE=$tls_dir/ca.pem
+export KAFKA_SSL_CERT_FILE=$tls_dir/client.pem
+export KAFKA_SSL_KEY_FILE=$tls_dir/client.key
+export MONGODB_URI='mongodb://127.0.0.1:$mongo_tls_port/hookstream?tls=true&tlsCAFile=$tls_dir/ca.pem'
+ENV
+    return
+  fi
+  if [[ ${1:-} == secure ]]; then
+    cat <<ENV
+export KAFKA_BROKERS=127.0.0.1:$kafka_secure_port
+export KAFKA_SSL=true
+export KAFKA_SSL_CA_FILE=$tls_dir/ca.pem
+export KAFKA_SASL_MECHANISM=scram-sha-512
+export KAFKA_SASL_USERNAME=$scram_user
+export KAFKA_SASL_PASSWORD_FILE=$tls_dir/kafka-password
+export MONGODB_URI='mongodb://127.0.0.1:$mongo_tls_port/hookstream?tls=true&tlsCAFile=$tls_dir/ca.pem'
+ENV
+    return
+  fi
   cat <<ENV
 export KAFKA_BROKERS=127.0.0.1:$kafka_port
 export MONGODB_URI=mongodb://127.0.0.1:$mongo_port/hookstream
 ENV
+  if ((secure)); then printf '# secure listeners: eval "$(bash %s env secure)"\n' "$0"; fi
+}
+
+# One `up`/`start` at a time per instance: test runs that start the stack concurrently wait here.
+# Services started under it get `9>&-`, or they would hold the lock for as long as they run.
+take_lock() {
+  exec 9>"$instance_dir/.stack.lock"
+  flock -w "$wait_seconds" 9 || die "another scripts/stack.sh has held $instance_dir/.stack.lock for ${wait_seconds}s"
 }
 
 cmd_up() {
   local t0=$SECONDS
   mkdir -p "$run_dir" "$log_dir" "$data_dir"
+  take_lock
   install_kafka
   install_ferretdb
+  if ((secure)); then make_tls; make_client_cert; fi
   start_kafka
   start_ferretdb
   wait_port ferretdb "$mongo_port" "$log_dir/ferretdb.log"
   wait_port kafka "$kafka_port" "$log_dir/kafka.log"
   wait_kafka_ready
   say "up in $((SECONDS - t0))s: kafka 127.0.0.1:$kafka_port, ferretdb 127.0.0.1:$mongo_port"
+  if ((secure)); then
+    wait_port ferretdb "$mongo_tls_port" "$log_dir/ferretdb.log"
+    wait_port kafka "$kafka_secure_port" "$log_dir/kafka.log"
+    wait_port kafka "$kafka_mtls_port" "$log_dir/kafka.log"
+    ensure_scram_user
+    say "secure: kafka SASL_SSL 127.0.0.1:$kafka_secure_port (SCRAM-SHA-512 user $scram_user), SSL with client certificates 127.0.0.1:$kafka_mtls_port, ferretdb TLS 127.0.0.1:$mongo_tls_port, CA $tls_dir/ca.pem"
+  fi
   print_env
 }
 
@@ -198,7 +351,9 @@ cmd_down() {
 
 cmd_status() {
   local rc=0
-  for svc in kafka:$kafka_port ferretdb:$mongo_port; do
+  local services=(kafka:$kafka_port ferretdb:$mongo_port)
+  if ((secure)); then services+=(kafka:$kafka_secure_port kafka:$kafka_mtls_port ferretdb:$mongo_tls_port); fi
+  for svc in "${services[@]}"; do
     local name=${svc%%:*} port=${svc##*:}
     if pid_alive "$name"; then
       local state=listening; port_open "$port" || { state="not accepting connections"; rc=1; }
@@ -215,9 +370,10 @@ cmd_status() {
 
 cmd_start_one() {
   mkdir -p "$run_dir" "$log_dir" "$data_dir"
+  take_lock
   case "${1:-}" in
-    kafka) install_kafka; start_kafka; wait_port kafka "$kafka_port" "$log_dir/kafka.log"; wait_kafka_ready ;;
-    ferretdb) install_ferretdb; start_ferretdb; wait_port ferretdb "$mongo_port" "$log_dir/ferretdb.log" ;;
+    kafka) install_kafka; if ((secure)); then make_tls; make_client_cert; fi; start_kafka; wait_port kafka "$kafka_port" "$log_dir/kafka.log"; wait_kafka_ready ;;
+    ferretdb) install_ferretdb; if ((secure)); then make_tls; fi; start_ferretdb; wait_port ferretdb "$mongo_port" "$log_dir/ferretdb.log" ;;
     *) die "start what? kafka or ferretdb" ;;
   esac
 }
@@ -226,7 +382,13 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  env) print_env ;;
+  env) # env: plain listeners (what test setups parse) · env secure (SASL_SSL) · env mtls (client certificate)
+    #      · env current: secure when HOOKSTREAM_STACK_SECURE=1
+    case "${2:-}" in
+      '' | secure | mtls) print_env "${2:-}" ;;
+      current) if ((secure)); then print_env secure; else print_env; fi ;;
+      *) die "env what? nothing (plain listeners), secure, mtls, or current" ;;
+    esac ;;
   start) cmd_start_one "${2:-}" ;;
   stop) [[ ${2:-} == kafka || ${2:-} == ferretdb ]] || die "stop what? kafka or ferretdb"; stop_one "$2" ;;
   *) echo "usage: $0 up|down|status|env|start <svc>|stop <svc>" >&2; exit 2 ;;

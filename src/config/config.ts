@@ -28,7 +28,8 @@ export const VARIABLES = [
     name: 'MONGODB_URI',
     required: true,
     secret: true,
-    description: 'MongoDB connection string; the database in its path is used (default `hookstream`).',
+    description:
+      'MongoDB connection string; the database in its path is used (default `hookstream`). TLS: `?tls=true&tlsCAFile=/path/ca.pem`.',
   },
   {
     name: 'SCHEMA_REGISTRY_URL',
@@ -84,7 +85,8 @@ export const VARIABLES = [
   },
   {
     name: 'SCHEMA_REGISTRY_CA_FILE',
-    description: "PEM file of the CA that signs the schema registry's certificate.",
+    description:
+      "PEM file of the CA that signs the schema registry's certificate (with an `https://` `SCHEMA_REGISTRY_URL`). Unset: the system trust store.",
   },
   {
     name: 'HOOKSTREAM_EVENT_TOPICS',
@@ -392,6 +394,31 @@ function fileText(env: Env, name: VariableName, readFile: (path: string) => stri
   }
 }
 
+/**
+ * A PEM file of the expected kind: a wrong path (a key where the CA belongs, a DER file) otherwise
+ * surfaces later as an unexplained TLS failure. The error names the variable and the path only.
+ */
+function pemFile(
+  env: Env,
+  name: VariableName,
+  kind: 'certificate' | 'private key',
+  readFile: (path: string) => string,
+): string | null {
+  const text = fileText(env, name, readFile);
+  if (text === null) return null;
+  const ok =
+    kind === 'certificate'
+      ? text.includes('-----BEGIN CERTIFICATE-----')
+      : /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text);
+  if (!ok) throw bad(name, `"${raw(env, name)}" holds no PEM ${kind} (-----BEGIN ${kind.toUpperCase()}…)`);
+  if (kind === 'private key' && text.includes('ENCRYPTED'))
+    throw bad(
+      name,
+      `"${raw(env, name)}" is an encrypted key; give an unencrypted PEM key (a mounted secret)`,
+    );
+  return text;
+}
+
 /** A secret given inline (`NAME`) or in a file (`NAME_FILE`), not both. */
 function secretValue(
   env: Env,
@@ -414,9 +441,9 @@ function secretValue(
 const SASL_MECHANISMS: readonly SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
 
 function kafkaSecurity(env: Env, readFile: (path: string) => string): Pick<KafkaConfig, 'ssl' | 'sasl'> {
-  const ca = fileText(env, 'KAFKA_SSL_CA_FILE', readFile);
-  const cert = fileText(env, 'KAFKA_SSL_CERT_FILE', readFile);
-  const key = fileText(env, 'KAFKA_SSL_KEY_FILE', readFile);
+  const ca = pemFile(env, 'KAFKA_SSL_CA_FILE', 'certificate', readFile);
+  const cert = pemFile(env, 'KAFKA_SSL_CERT_FILE', 'certificate', readFile);
+  const key = pemFile(env, 'KAFKA_SSL_KEY_FILE', 'private key', readFile);
   if ((cert === null) !== (key === null)) {
     throw bad(
       cert === null ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE',
@@ -457,7 +484,7 @@ function schemaRegistry(
 ): SchemaRegistryConfig | null {
   const username = raw(env, 'SCHEMA_REGISTRY_USERNAME');
   const password = secretValue(env, 'SCHEMA_REGISTRY_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD_FILE', readFile);
-  const ca = fileText(env, 'SCHEMA_REGISTRY_CA_FILE', readFile);
+  const ca = pemFile(env, 'SCHEMA_REGISTRY_CA_FILE', 'certificate', readFile);
   if ((username === undefined) !== (password === null))
     throw bad(
       username === undefined ? 'SCHEMA_REGISTRY_USERNAME' : 'SCHEMA_REGISTRY_PASSWORD',
@@ -468,6 +495,8 @@ function schemaRegistry(
       throw bad('SCHEMA_REGISTRY_URL', 'is required when registry credentials or a CA are set');
     return null;
   }
+  if (ca !== null && !url.startsWith('https://'))
+    throw bad('SCHEMA_REGISTRY_CA_FILE', 'is set but SCHEMA_REGISTRY_URL is not an https:// URL');
   return { url, auth: username === undefined ? null : { username, password: password! }, ca };
 }
 

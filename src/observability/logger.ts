@@ -22,6 +22,16 @@ export const REDACTED_PATHS = [
   'config.secretKey',
   'config.adminApiKey',
   'config.mongodb.uri',
+  // Kafka SASL / TLS and schema registry credentials (kafkajs options, Config, mappersmith auth).
+  'password',
+  '*.password',
+  'sasl.password',
+  '*.sasl.password',
+  'ssl.key',
+  '*.ssl.key',
+  'config.kafka.sasl.password',
+  'config.kafka.ssl.key',
+  'config.schemaRegistry.auth.password',
 ];
 
 export function createLogger(

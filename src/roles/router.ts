@@ -1,8 +1,8 @@
 /** Composition root of the router role. */
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { topicNames } from '../config/topics.js';
 import { HookstreamError } from '../core/errors.js';
 import { createKafka } from '../kafka/client.js';
+import { createSchemaRegistry } from '../kafka/schema-registry.js';
 import { kafkaTunables } from '../kafka/tunables.js';
 import { ensureWebhookIndexes } from '../mongo/webhooks.js';
 import { reportOwnLag } from '../observability/lag-owner.js';
@@ -19,7 +19,7 @@ export async function startRouter({ config, logger, signal, ops, started }: Role
   const index = new LiveWebhookIndex(mongo.db, logger, config.webhookRefreshMs);
   await index.start(signal);
   const names = topicNames(config.topicPrefix, config.tiers);
-  const registry = config.schemaRegistryUrl ? new SchemaRegistry({ host: config.schemaRegistryUrl }) : null;
+  const registry = config.schemaRegistry ? createSchemaRegistry(config.schemaRegistry) : null;
   const router = new Router({
     kafka: createKafka({
       brokers: config.kafka.brokers,

@@ -1,6 +1,6 @@
 /**
  * Vitest global setup for the `faults` project: a separate Kafka + FerretDB instance (scripts/stack.sh,
- * instance `faults`, Kafka 19092, FerretDB 27018) that the scenarios may stop and start at will.
+ * instance `faults`, Kafka 19092, FerretDB 27118) that the scenarios may stop and start at will.
  * Roles run as child processes from dist/ (`npm run test:faults` builds first).
  *
  * Provides the same keys as the integration setup (`kafkaBrokers`, `mongoUri`), so the helpers in

@@ -17,7 +17,7 @@ export const FAULTS_INSTANCE = 'faults';
 const ports = {
   kafka: process.env.HOOKSTREAM_FAULTS_KAFKA_PORT ?? '19092',
   controller: process.env.HOOKSTREAM_FAULTS_CONTROLLER_PORT ?? '19093',
-  mongo: process.env.HOOKSTREAM_FAULTS_MONGO_PORT ?? '27018',
+  mongo: process.env.HOOKSTREAM_FAULTS_MONGO_PORT ?? '27118',
 };
 
 /** Environment for scripts/stack.sh that selects the faults instance. */
@@ -28,6 +28,8 @@ export function stackEnv(): NodeJS.ProcessEnv {
     HOOKSTREAM_STACK_KAFKA_PORT: ports.kafka,
     HOOKSTREAM_STACK_CONTROLLER_PORT: ports.controller,
     HOOKSTREAM_STACK_MONGO_PORT: ports.mongo,
+    // Plain listeners only: the secure ones (9094/27018 by default) belong to the default instance.
+    HOOKSTREAM_STACK_SECURE: '0',
   };
 }
 
