@@ -21,25 +21,6 @@ const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 
-export const errorResponse = {
-  type: 'object',
-  description: 'An error.',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', description: 'Stable machine-readable code, e.g. VALIDATION_FAILED.' },
-        message: { type: 'string', description: 'What went wrong, naming the field when there is one.' },
-      },
-    },
-  },
-} as const;
-
-/** The 4xx/5xx responses every authenticated route may give. */
-export const errorResponses = { '4xx': errorResponse, '5xx': errorResponse } as const;
-
 export const environmentParam = {
   type: 'string',
   pattern: ENVIRONMENT_RE.source,

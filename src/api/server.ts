@@ -9,15 +9,21 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Db } from 'mongodb';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
-import { createServiceContext, type Enqueue } from '../services/context.js';
+import { createServiceContext, type Enqueue, type ServiceContext } from '../services/context.js';
 import type { LookupAll } from '../services/targets.js';
 import { authHook } from './auth.js';
 import { errorBody, errorHandler, notFoundHandler } from './errors.js';
-import { buildOpenApiDocument, type CollectedRoute, collectRoute } from './openapi.js';
+import { registerDocsPage, registerOpenApi } from './openapi.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { systemRoutes } from './routes/system.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { createValidatorCompiler } from './validation.js';
+
+/** A group of routes over the service layer; each one is registered as its own plugin. */
+export type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => void;
+
+/** Every route group of the API, in registration order (one line per group). */
+const ROUTE_PLUGINS: readonly RoutePlugin[] = [systemRoutes, webhookRoutes, apiKeyRoutes];
 
 /** Largest accepted request body, bytes (1 MiB). */
 export const BODY_LIMIT = 1_048_576;
@@ -75,10 +81,6 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   );
 
   app.decorateRequest('principal', null);
-  const routes: CollectedRoute[] = [];
-  app.addHook('onRoute', (route) => {
-    routes.push(...collectRoute(route));
-  });
   app.addHook('onRequest', authHook(ctx, opts.config.adminApiKey));
   app.addHook('preValidation', async (request) => {
     if (request.routeOptions.config.optionalBody && (request.body === undefined || request.body === null)) {
@@ -86,13 +88,10 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     }
   });
 
-  let openApi: unknown;
-  systemRoutes(app, opts.db, () => {
-    openApi ??= buildOpenApiDocument(routes, { version: packageVersion() });
-    return openApi;
-  });
-  webhookRoutes(app, ctx);
-  apiKeyRoutes(app, ctx);
+  // The generator's onRoute hook must exist before the routes: they are registered as later plugins.
+  registerOpenApi(app, packageVersion());
+  registerDocsPage(app);
+  for (const routes of ROUTE_PLUGINS) void app.register(async (scope) => routes(scope, ctx));
   return app;
 }
 

@@ -14,6 +14,7 @@ import {
   type UpdateWebhookInput,
   updateWebhook,
 } from '../../services/webhooks.js';
+import { errorResponses } from '../error-responses.js';
 import {
   createWebhookBody,
   deliveryDetailResponse,
@@ -21,7 +22,6 @@ import {
   deliveryParams,
   deliveryResponse,
   envParams,
-  errorResponses,
   pageOf,
   pageQuery,
   replayBody,

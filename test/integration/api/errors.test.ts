@@ -408,7 +408,7 @@ describe('admin API: malformed input, errors and operational routes', () => {
     expect(body.additionalProperties).toBe(false);
     expect(body.properties.event_types.items.enum).toContain('vendor.*');
     expect(create.responses['201'].content['application/json'].schema.required).toContain('secret');
-    expect(create.responses['4XX'].content['application/json'].schema.required).toEqual(['error']);
+    expect(create.responses['422'].content['application/json'].schema.required).toEqual(['error']);
     expect(create.security).toEqual([{ bearerAuth: [] }]);
     expect(create.parameters).toEqual([
       expect.objectContaining({
