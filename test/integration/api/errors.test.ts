@@ -419,16 +419,18 @@ describe('admin API: malformed input, errors and operational routes', () => {
       }),
     ]);
     const list = doc.paths['/v1/environments/{env}/webhooks/{id}/deliveries'].get;
-    expect(list.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual([
-      'path:env',
-      'path:id',
-      'query:cursor',
-      'query:limit',
-      'query:status',
-      'query:event_type',
-      'query:since',
-      'query:until',
-    ]);
+    expect(list.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual(
+      [
+        'path:env',
+        'path:id',
+        'query:cursor',
+        'query:limit',
+        'query:status',
+        'query:event_type',
+        'query:since',
+        'query:until',
+      ].sort(),
+    );
     expect(doc.paths['/healthz'].get.security).toEqual([]);
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
