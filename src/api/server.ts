@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import { createServiceContext, type Enqueue, type ServiceContext } from '../services/context.js';
 import type { LookupAll } from '../services/targets.js';
 import { authHook } from './auth.js';
+import { type AuthFailureLimit, AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from './auth-limiter.js';
 import { errorBody, errorHandler, notFoundHandler } from './errors.js';
 import { registerDocsPage, registerOpenApi } from './openapi.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -76,6 +77,8 @@ export interface ApiServerOptions {
   readonly lookup?: LookupAll;
   /** @default DEFAULT_SERVER_LIMITS */
   readonly limits?: Partial<ServerLimits>;
+  /** @default DEFAULT_AUTH_FAILURE_LIMIT (20 failures per address and minute) */
+  readonly authFailureLimit?: Partial<AuthFailureLimit>;
 }
 
 export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
@@ -137,7 +140,10 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   );
 
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', authHook(ctx, opts.config.adminApiKey));
+  const limiter = new AuthFailureLimiter({ ...DEFAULT_AUTH_FAILURE_LIMIT, ...opts.authFailureLimit }, () =>
+    ctx.now().getTime(),
+  );
+  app.addHook('onRequest', authHook(ctx, opts.config.adminApiKey, limiter));
   app.addHook('preValidation', async (request) => {
     if (request.routeOptions.config.optionalBody && (request.body === undefined || request.body === null)) {
       request.body = {};
