@@ -27,6 +27,32 @@ describe('isForbiddenAddress', () => {
     '[::1]',
     'fd00:ec2::254',
     'not-an-ip',
+    // IPv4-compatible ::/96, IPv4-mapped and SIIT ::ffff:0:0/96, ::ffff:0:0:0/96
+    '::8.8.8.8',
+    '::808:808',
+    '::ffff:8.8.8.8',
+    '::ffff:0:8.8.8.8',
+    // 6to4 2002::/16 carrying a private, loopback or metadata IPv4
+    '2002:7f00:1::1',
+    '2002:a9fe:a9fe::',
+    '2002:c0a8:0101:0:0:0:0:1',
+    // NAT64 local-use 64:ff9b:1::/48, and the well-known prefix with a private IPv4
+    '64:ff9b:1::a00:1',
+    '64:ff9b:1:ffff::8.8.8.8',
+    '64:ff9b::7f00:1',
+    // Teredo 2001::/32 and the rest of the IETF block 2001::/23; documentation
+    '2001::1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    '2001:10::1',
+    '2001:db8::1',
+    '3fff::1',
+    // site-local fec0::/10, discard-only 100::/64, other non-global space
+    'fec0::1',
+    'feff::1',
+    '100::1',
+    '100::ffff:1',
+    '4000::1',
+    'ff02::1',
   ])('refuses %s', (ip) => expect(isForbiddenAddress(ip)).toBe(true));
 
   it.each([
@@ -35,7 +61,10 @@ describe('isForbiddenAddress', () => {
     '172.32.0.1',
     '100.128.0.1',
     '2606:4700::6810:85e5',
-    '::ffff:8.8.8.8',
+    '2a00:1450:4001:82b::200e',
+    '2002:808:808::1',
+    '64:ff9b::8.8.8.8',
+    '2001:4860:4860::8888',
   ])('allows public %s', (ip) => expect(isForbiddenAddress(ip)).toBe(false));
 });
 
