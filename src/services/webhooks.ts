@@ -21,7 +21,7 @@ import type { StoredSecret, WebhookDoc } from '../mongo/webhooks.js';
 import { encryptSecret } from '../security/secret-box.js';
 import { requireSecretKey, type ServiceContext } from './context.js';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.js';
-import { checkWebhookUrl } from './targets.js';
+import { checkWebhookUrl, type RefusalLog } from './targets.js';
 
 /** Random bytes in a secret (256 bits). */
 export const SECRET_BYTES = 32;
@@ -133,6 +133,11 @@ export function newSecret(ctx: ServiceContext): string {
   return SECRET_PREFIX + ctx.randomBytes(SECRET_BYTES).toString('base64');
 }
 
+/** Where a refused target's reason goes: the server log, with the environment. */
+function refusalLog(ctx: ServiceContext, environment: string): RefusalLog {
+  return (detail) => ctx.logger.info({ environment, ...detail }, 'webhook target refused');
+}
+
 function notFound(id: string): HookstreamError {
   return new HookstreamError('NOT_FOUND', `webhook ${id} not found`, { details: { field: 'id' } });
 }
@@ -146,7 +151,7 @@ export async function createWebhook(
   const key = requireSecretKey(ctx.config);
   const eventTypes = checkEventTypes(input.event_types);
   const description = checkDescription(input.description);
-  const url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup);
+  const url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup, refusalLog(ctx, environment));
   const now = ctx.now();
   const secret = newSecret(ctx);
   const enabled = input.enabled ?? true;
@@ -239,7 +244,9 @@ export async function updateWebhook(
   input: UpdateWebhookInput,
 ): Promise<WebhookView> {
   const set: Partial<WebhookDoc> = {};
-  if (input.url !== undefined) set.url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup);
+  if (input.url !== undefined) {
+    set.url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup, refusalLog(ctx, environment));
+  }
   if (input.event_types !== undefined) set.event_types = checkEventTypes(input.event_types);
   if (input.description !== undefined) set.description = checkDescription(input.description);
   if (input.standard_webhooks !== undefined) set.standard_webhooks = input.standard_webhooks;
