@@ -18,7 +18,7 @@ import {
   updateWebhookIfUnchanged,
 } from '../mongo/webhook-admin.js';
 import type { StoredSecret, WebhookDoc } from '../mongo/webhooks.js';
-import { encryptSecret } from '../security/secret-box.js';
+import { encryptSecret, upgradeSecret } from '../security/secret-box.js';
 import { requireSecretKey, type ServiceContext } from './context.js';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.js';
 import { checkWebhookUrl, type RefusalLog } from './targets.js';
@@ -155,8 +155,9 @@ export async function createWebhook(
   const now = ctx.now();
   const secret = newSecret(ctx);
   const enabled = input.enabled ?? true;
+  const id = newId('wh', ctx.randomBytes(16));
   const doc: WebhookDoc = {
-    _id: newId('wh', ctx.randomBytes(16)),
+    _id: id,
     environment,
     url,
     event_types: eventTypes,
@@ -164,7 +165,7 @@ export async function createWebhook(
     enabled,
     disabled_reason: enabled ? null : 'manual',
     standard_webhooks: input.standard_webhooks ?? false,
-    secrets: [{ ciphertext: encryptSecret(key, secret), created_at: now, expires_at: null }],
+    secrets: [{ ciphertext: encryptSecret(key, secret, id), created_at: now, expires_at: null }],
     deleted: false,
     created_at: now,
     updated_at: now,
@@ -175,12 +176,44 @@ export async function createWebhook(
 }
 
 export async function getWebhook(ctx: ServiceContext, environment: string, id: string): Promise<WebhookView> {
-  const doc = await findWebhook(ctx.db, environment, id);
-  if (!doc) throw notFound(id);
-  return toWebhookView(doc, ctx.now());
+  return toWebhookView(await requireWebhook(ctx, environment, id), ctx.now());
 }
 
-/** The live webhook document (internal callers: replay, test sends). */
+/**
+ * Rewrites secrets stored in an earlier format (no associated data) as the current one, without
+ * touching `updated_at` (nothing a reader sees changes). Best effort: a webhook stays readable
+ * when its secrets cannot be upgraded now.
+ */
+async function upgradeSecrets(ctx: ServiceContext, doc: WebhookDoc): Promise<WebhookDoc> {
+  const key = ctx.config.secretKey;
+  if (key === null || doc.secrets.every((s) => s.ciphertext.startsWith('v2.'))) return doc;
+  try {
+    const secrets = doc.secrets.map((s) => ({
+      ...s,
+      ciphertext: upgradeSecret(key, s.ciphertext, doc._id) ?? s.ciphertext,
+    }));
+    if (
+      await updateWebhookIfUnchanged(ctx.db, doc.environment, doc._id, doc.updated_at, {
+        secrets,
+        updated_at: doc.updated_at,
+      })
+    ) {
+      ctx.logger.info(
+        { webhook_id: doc._id, environment: doc.environment },
+        'webhook secrets re-encrypted (v2)',
+      );
+      return { ...doc, secrets };
+    }
+  } catch (err) {
+    ctx.logger.warn(
+      { webhook_id: doc._id, environment: doc.environment, err },
+      'webhook secrets not re-encrypted',
+    );
+  }
+  return doc;
+}
+
+/** The live webhook document (internal callers: replay, test sends), its secrets upgraded. */
 export async function requireWebhook(
   ctx: ServiceContext,
   environment: string,
@@ -188,7 +221,7 @@ export async function requireWebhook(
 ): Promise<WebhookDoc> {
   const doc = await findWebhook(ctx.db, environment, id);
   if (!doc) throw notFound(id);
-  return doc;
+  return upgradeSecrets(ctx, doc);
 }
 
 export async function listWebhooks(
@@ -224,8 +257,7 @@ async function modifyWebhook(
   change: (doc: WebhookDoc, now: Date) => Partial<WebhookDoc> | null,
 ): Promise<WebhookDoc> {
   for (let i = 0; i < UPDATE_ATTEMPTS; i++) {
-    const doc = await findWebhook(ctx.db, environment, id);
-    if (!doc) throw notFound(id);
+    const doc = await requireWebhook(ctx, environment, id);
     const now = ctx.now();
     const set = change(doc, now);
     if (set === null) return doc;
@@ -291,7 +323,7 @@ export async function rotateSecret(
     throw validation('overlap_seconds', `must be between 0 and ${MAX_OVERLAP_MS / 1000}`);
   }
   const secret = newSecret(ctx);
-  const ciphertext = encryptSecret(key, secret);
+  const ciphertext = encryptSecret(key, secret, id);
   const doc = await modifyWebhook(ctx, environment, id, (current, now) => {
     const expires = new Date(now.getTime() + overlapMs);
     // Every older secret stops at the end of this overlap at the latest: an overlap of 0 (a leaked

@@ -77,7 +77,7 @@ describe('CLI: hookstream webhooks / api-keys (same service code, straight to Mo
     expect(webhook.secret).toMatch(/^whsec_/);
     expect(res.err).toContain('shown only now');
     const raw = await webhooksCollection(api.db).findOne({ _id: webhook.id });
-    expect(decryptSecret(Buffer.from(SECRET_KEY_HEX, 'hex'), raw!.secrets[0]!.ciphertext)).toBe(
+    expect(decryptSecret(Buffer.from(SECRET_KEY_HEX, 'hex'), raw!.secrets[0]!.ciphertext, webhook.id)).toBe(
       webhook.secret,
     );
 

@@ -1,6 +1,7 @@
+import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isForbiddenAddress } from '../../../src/security/address.js';
-import { decryptSecret, encryptSecret } from '../../../src/security/secret-box.js';
+import { decryptSecret, encryptSecret, upgradeSecret } from '../../../src/security/secret-box.js';
 
 describe('isForbiddenAddress', () => {
   it.each([
@@ -70,28 +71,66 @@ describe('isForbiddenAddress', () => {
 
 describe('secret box (AES-256-GCM)', () => {
   const key = Buffer.alloc(32, 7);
+  const id = 'wh_0123456789';
+
+  /** What the previous release wrote: v1, no associated data. */
+  function legacyV1(plaintext: string, tagBytes = 16): string {
+    const cipher = createCipheriv('aes-256-gcm', key, Buffer.alloc(12, 1), { authTagLength: tagBytes });
+    const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return ['v1', Buffer.alloc(12, 1), cipher.getAuthTag(), ct]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
+  }
 
   it('round-trips and never stores the plaintext', () => {
     const secret = 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0';
-    const stored = encryptSecret(key, secret);
-    expect(stored).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    const stored = encryptSecret(key, secret, id);
+    expect(stored).toMatch(/^v2\.[\w-]{16}\.[\w-]{22}\.[\w-]+$/);
     expect(stored).not.toContain(secret);
     expect(stored).not.toContain('whsec_');
-    expect(decryptSecret(key, stored)).toBe(secret);
-    expect(encryptSecret(key, secret)).not.toBe(stored); // fresh IV every time
+    expect(decryptSecret(key, stored, id)).toBe(secret);
+    expect(encryptSecret(key, secret, id)).not.toBe(stored); // fresh IV every time
+  });
+
+  it('binds a ciphertext to its webhook: another webhook id does not decrypt it', () => {
+    const stored = encryptSecret(key, 'whsec_x', id);
+    expect(() => decryptSecret(key, stored, 'wh_other')).toThrow(
+      expect.objectContaining({ code: 'SECRET_UNREADABLE' }),
+    );
+  });
+
+  it('refuses a truncated (4-byte) tag, also in the legacy format', () => {
+    const stored = encryptSecret(key, 'whsec_x', id).split('.');
+    const tag = Buffer.from(stored[2]!, 'base64url');
+    stored[2] = tag.subarray(0, 4).toString('base64url');
+    expect(() => decryptSecret(key, stored.join('.'), id)).toThrow(
+      expect.objectContaining({ code: 'SECRET_UNREADABLE' }),
+    );
+    expect(() => decryptSecret(key, legacyV1('whsec_x', 4), id)).toThrow(
+      expect.objectContaining({ code: 'SECRET_UNREADABLE' }),
+    );
+  });
+
+  it('reads the legacy v1 form and upgrades it to v2', () => {
+    const v1 = legacyV1('whsec_legacy');
+    expect(decryptSecret(key, v1, id)).toBe('whsec_legacy');
+    const v2 = upgradeSecret(key, v1, id)!;
+    expect(v2).toMatch(/^v2\./);
+    expect(decryptSecret(key, v2, id)).toBe('whsec_legacy');
+    expect(upgradeSecret(key, v2, id)).toBeNull();
   });
 
   it('refuses a wrong key or a tampered ciphertext with SECRET_UNREADABLE', () => {
-    const stored = encryptSecret(key, 'whsec_x');
-    expect(() => decryptSecret(Buffer.alloc(32, 8), stored)).toThrow(
+    const stored = encryptSecret(key, 'whsec_x', id);
+    expect(() => decryptSecret(Buffer.alloc(32, 8), stored, id)).toThrow(
       expect.objectContaining({ code: 'SECRET_UNREADABLE' }),
     );
     const parts = stored.split('.');
     parts[3] = Buffer.from('tampered').toString('base64url');
-    expect(() => decryptSecret(key, parts.join('.'))).toThrow(
+    expect(() => decryptSecret(key, parts.join('.'), id)).toThrow(
       expect.objectContaining({ code: 'SECRET_UNREADABLE' }),
     );
-    expect(() => decryptSecret(key, 'plaintext')).toThrow(
+    expect(() => decryptSecret(key, 'plaintext', id)).toThrow(
       expect.objectContaining({ code: 'SECRET_UNREADABLE' }),
     );
   });
