@@ -13,6 +13,7 @@ import { connectMongo, type Mongo } from '../mongo/client.js';
 import { mapMongoError } from '../mongo/errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createServiceContext, type ServiceContext } from '../services/context.js';
+import { withDeadline as raceDeadline } from '../services/deadline.js';
 import { kafkaEnqueue } from '../services/enqueue.js';
 
 /** Default for `--timeout`, seconds. */
@@ -60,25 +61,16 @@ export function cliLogger(cli: Cli, name: string, cfg?: Config): Logger {
 }
 
 /** Runs `fn`, or fails with STORE_UNAVAILABLE naming `what` when it takes longer than the deadline. */
-export async function withDeadline<T>(cli: Cli, what: string, fn: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new HookstreamError(
-            'STORE_UNAVAILABLE',
-            `${what} did not answer within ${cli.timeoutMs / 1000} s (--timeout)`,
-          ),
-        ),
-      cli.timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([fn(), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function withDeadline<T>(cli: Cli, what: string, fn: () => Promise<T>): Promise<T> {
+  return raceDeadline(
+    fn(),
+    cli.timeoutMs,
+    () =>
+      new HookstreamError(
+        'STORE_UNAVAILABLE',
+        `${what} did not answer within ${cli.timeoutMs / 1000} s (--timeout)`,
+      ),
+  );
 }
 
 export interface ServicesOptions {

@@ -8,6 +8,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { HookstreamError } from '../core/errors.js';
 import { isForbiddenAddress } from '../security/address.js';
+import { withDeadline } from './deadline.js';
 
 /** All addresses of a host name. */
 export type LookupAll = (host: string) => Promise<readonly string[]>;
@@ -75,7 +76,9 @@ export async function checkWebhookUrl(
   let addresses: readonly string[];
   try {
     // `localhost.` is `localhost`: resolve the name without its root dot.
-    addresses = await withTimeout(lookup(host.replace(/\.$/, '')), LOOKUP_TIMEOUT_MS);
+    addresses = await withDeadline(lookup(host.replace(/\.$/, '')), LOOKUP_TIMEOUT_MS, () =>
+      Object.assign(new Error('DNS lookup timed out'), { code: 'ETIMEOUT' }),
+    );
   } catch (err) {
     throw refused(log, {
       host,
@@ -86,15 +89,4 @@ export async function checkWebhookUrl(
   const bad = addresses.find((a) => isForbiddenAddress(a));
   if (bad !== undefined) throw refused(log, { host, reason: 'resolves to a refused address', address: bad });
   return url.href;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(Object.assign(new Error('DNS lookup timed out'), { code: 'ETIMEOUT' })),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
