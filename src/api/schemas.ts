@@ -5,6 +5,7 @@
  */
 import { ENVIRONMENT_RE } from '../core/envelope.js';
 import { EVENT_FAMILIES, EVENT_TYPES, isValidSubscription } from '../core/event-types.js';
+import { SAFE_TEXT_PATTERN } from '../security/text.js';
 import { DELIVERY_STATUSES } from '../services/deliveries.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../services/pagination.js';
 import { DEFAULT_REPLAY_LIMIT, MAX_REPLAY_LIMIT } from '../services/replay.js';
@@ -104,7 +105,12 @@ const eventTypes = {
   items: subscription,
   description: 'Event types, families (vendor.*) or * to receive.',
 } as const;
-const description = { ...nullableString, maxLength: MAX_DESCRIPTION_LENGTH } as const;
+const description = {
+  ...nullableString,
+  maxLength: MAX_DESCRIPTION_LENGTH,
+  pattern: SAFE_TEXT_PATTERN,
+  description: 'Free text: no control, bidirectional-control or line-separator characters.',
+} as const;
 
 export const createWebhookBody = {
   type: 'object',
@@ -153,7 +159,7 @@ export const rotateSecretBody = {
 export const testSendBody = {
   type: 'object',
   additionalProperties: false,
-  properties: { message: { type: 'string', minLength: 1, maxLength: 1000 } },
+  properties: { message: { type: 'string', minLength: 1, maxLength: 1000, pattern: SAFE_TEXT_PATTERN } },
 } as const;
 
 export const replayBody = {

@@ -16,6 +16,7 @@ import { type DeliveryJob, firstJob, replayJob } from '../core/job.js';
 import { type DeliveryDoc, deliveriesCollection } from '../mongo/deliveries.js';
 import { mapMongoError } from '../mongo/errors.js';
 import type { WebhookDoc } from '../mongo/webhooks.js';
+import { checkText } from '../security/text.js';
 import type { ServiceContext } from './context.js';
 import { findDelivery } from './deliveries.js';
 import { requireWebhook } from './webhooks.js';
@@ -253,6 +254,7 @@ export async function sendTestEvent(
   webhookId: string,
   message: string = DEFAULT_TEST_MESSAGE,
 ): Promise<TestSendResult> {
+  checkText('message', message);
   const webhook = await requireWebhook(ctx, environment, webhookId);
   requireEnabled(webhook);
   const now = ctx.now();

@@ -19,6 +19,7 @@ import {
 } from '../mongo/webhook-admin.js';
 import type { StoredSecret, WebhookDoc } from '../mongo/webhooks.js';
 import { encryptSecret, upgradeSecret } from '../security/secret-box.js';
+import { checkText } from '../security/text.js';
 import { requireSecretKey, type ServiceContext } from './context.js';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.js';
 import { checkWebhookUrl, type RefusalLog } from './targets.js';
@@ -126,7 +127,7 @@ function checkDescription(description: string | null | undefined): string | null
   if (description.length > MAX_DESCRIPTION_LENGTH) {
     throw validation('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
   }
-  return description;
+  return checkText('description', description);
 }
 
 export function newSecret(ctx: ServiceContext): string {
