@@ -208,6 +208,14 @@ const CASES: Case[] = [
     message: /^cursor/,
   },
   {
+    name: 'cursor beyond the Date range (t=9007199254740991)',
+    method: 'GET',
+    path: `${CREATE}?cursor=eyJ0Ijo5MDA3MTk5MjU0NzQwOTkxLCJpIjoid2hfeCJ9`,
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: /^cursor/,
+  },
+  {
     name: 'unknown webhook id',
     method: 'GET',
     path: '/v1/environments/{env}/webhooks/wh_doesnotexist',
