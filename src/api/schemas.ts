@@ -9,7 +9,8 @@ import { SAFE_TEXT_PATTERN } from '../security/text.js';
 import { DELIVERY_STATUSES } from '../services/deliveries.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../services/pagination.js';
 import { DEFAULT_REPLAY_LIMIT, MAX_REPLAY_LIMIT } from '../services/replay.js';
-import { MAX_DESCRIPTION_LENGTH, MAX_EVENT_TYPES, MAX_OVERLAP_MS } from '../services/webhooks.js';
+import { MAX_OVERLAP_MS } from '../services/rotate-secret.js';
+import { MAX_DESCRIPTION_LENGTH, MAX_EVENT_TYPES } from '../services/webhooks.js';
 
 /** Every subscription a webhook may name: `*`, each family (`vendor.*`), each event type. */
 export const SUBSCRIPTIONS: readonly string[] = [

@@ -2,12 +2,12 @@
  * `hookstream webhooks …`: the same service code as the admin API, run directly against MongoDB
  * (no HTTP, no API key). Delivery verbs (test, deliveries, retry, replay) are in deliveries.ts.
  */
+import { rotateSecret } from '../services/rotate-secret.js';
 import {
   createWebhook,
   deleteWebhook,
   getWebhook,
   listWebhooks,
-  rotateSecret,
   updateWebhook,
   type WebhookView,
 } from '../services/webhooks.js';

@@ -17,7 +17,7 @@ import {
   softDeleteWebhook,
   updateWebhookIfUnchanged,
 } from '../mongo/webhook-admin.js';
-import type { StoredSecret, WebhookDoc } from '../mongo/webhooks.js';
+import type { WebhookDoc } from '../mongo/webhooks.js';
 import { encryptSecret, upgradeSecret } from '../security/secret-box.js';
 import { checkText } from '../security/text.js';
 import { requireSecretKey, type ServiceContext } from './context.js';
@@ -29,8 +29,6 @@ export const SECRET_BYTES = 32;
 export const SECRET_PREFIX = 'whsec_';
 export const MAX_EVENT_TYPES = 50;
 export const MAX_DESCRIPTION_LENGTH = 500;
-/** Longest overlap a caller may ask for at rotation, milliseconds (7 days). */
-export const MAX_OVERLAP_MS = 7 * 86_400_000;
 /** Attempts at a read-modify-write before answering CONFLICT. */
 const UPDATE_ATTEMPTS = 3;
 
@@ -96,7 +94,7 @@ export function toWebhookView(doc: WebhookDoc, now: Date): WebhookView {
   };
 }
 
-function validation(field: string, message: string): HookstreamError {
+export function validation(field: string, message: string): HookstreamError {
   return new HookstreamError('VALIDATION_FAILED', `${field}: ${message}`, { details: { field } });
 }
 
@@ -251,7 +249,7 @@ export async function listWebhooks(
  * Reads, changes and writes back under an optimistic-concurrency check; a few tries, then CONFLICT.
  * `change` returns the fields to set (without `updated_at`), or null for no change.
  */
-async function modifyWebhook(
+export async function modifyWebhook(
   ctx: ServiceContext,
   environment: string,
   id: string,
@@ -301,41 +299,4 @@ export async function updateWebhook(
 export async function deleteWebhook(ctx: ServiceContext, environment: string, id: string): Promise<void> {
   if (!(await softDeleteWebhook(ctx.db, environment, id, ctx.now()))) throw notFound(id);
   ctx.logger.info({ webhook_id: id, environment }, 'webhook deleted');
-}
-
-export interface RotateOptions {
-  /** How long the current secret keeps signing, milliseconds. @default config.secretOverlapMs (24 h) */
-  readonly overlapMs?: number | undefined;
-}
-
-/**
- * A new current secret; the previous one keeps signing for the overlap. Secrets whose overlap has
- * passed are dropped. Returns the new plaintext secret.
- */
-export async function rotateSecret(
-  ctx: ServiceContext,
-  environment: string,
-  id: string,
-  opts: RotateOptions = {},
-): Promise<WebhookWithSecret> {
-  const key = requireSecretKey(ctx.config);
-  const overlapMs = opts.overlapMs ?? ctx.config.secretOverlapMs;
-  if (!Number.isSafeInteger(overlapMs) || overlapMs < 0 || overlapMs > MAX_OVERLAP_MS) {
-    throw validation('overlap_seconds', `must be between 0 and ${MAX_OVERLAP_MS / 1000}`);
-  }
-  const secret = newSecret(ctx);
-  const ciphertext = encryptSecret(key, secret, id);
-  const doc = await modifyWebhook(ctx, environment, id, (current, now) => {
-    const expires = new Date(now.getTime() + overlapMs);
-    // Every older secret stops at the end of this overlap at the latest: an overlap of 0 (a leaked
-    // secret) ends them all now.
-    const kept: StoredSecret[] = [];
-    for (const s of current.secrets ?? []) {
-      const until = s.expires_at === null || s.expires_at > expires ? expires : s.expires_at;
-      if (until > now) kept.push({ ...s, expires_at: until });
-    }
-    return { secrets: [{ ciphertext, created_at: now, expires_at: null }, ...kept] };
-  });
-  ctx.logger.info({ webhook_id: id, environment, overlap_ms: overlapMs }, 'webhook secret rotated');
-  return { ...toWebhookView(doc, ctx.now()), secret };
 }

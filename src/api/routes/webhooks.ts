@@ -1,16 +1,17 @@
 /** /v1/environments/{env}/webhooks… — webhooks, secrets, test sends, replays and delivery history. */
+
 import type { FastifyInstance } from 'fastify';
 import type { DeliveryStatus } from '../../mongo/deliveries.js';
 import type { ServiceContext } from '../../services/context.js';
 import { getDelivery, listDeliveries } from '../../services/deliveries.js';
 import { replayFailed, retryDelivery, sendTestEvent } from '../../services/replay.js';
+import { rotateSecret } from '../../services/rotate-secret.js';
 import {
   type CreateWebhookInput,
   createWebhook,
   deleteWebhook,
   getWebhook,
   listWebhooks,
-  rotateSecret,
   type UpdateWebhookInput,
   updateWebhook,
 } from '../../services/webhooks.js';

@@ -1,26 +1,12 @@
 /** Failed authentications are limited per client address: 429 with Retry-After, before any key check. */
-import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthFailureLimiter } from '../../../src/api/auth-limiter.js';
-import { buildApiServer } from '../../../src/api/server.js';
-import { createLogger } from '../../../src/observability/logger.js';
+import { serverWithoutServices, UNIT_ADMIN_KEY } from './support.js';
 
-const ADMIN = 'unit-test-admin-key-0123456789-abcdefgh';
+const ADMIN = UNIT_ADMIN_KEY;
 
 describe('failed-auth rate limiting in the API', () => {
-  const app = buildApiServer({
-    config: {
-      adminApiKey: ADMIN,
-      secretKey: null,
-      allowHttp: false,
-      allowPrivateTargets: false,
-      secretOverlapMs: 86_400_000,
-    },
-    db: {} as Db,
-    enqueue: async () => {},
-    logger: createLogger({ level: 'silent' }),
-    authFailureLimit: { max: 3, windowMs: 60_000 },
-  });
+  const app = serverWithoutServices({ authFailureLimit: { max: 3, windowMs: 60_000 } });
   beforeAll(() => app.ready());
   afterAll(() => app.close());
 

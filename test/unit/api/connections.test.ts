@@ -7,30 +7,18 @@
 import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApiServer, DEFAULT_SERVER_LIMITS, type ServerLimits } from '../../../src/api/server.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../../../src/api/server.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { waitFor } from '../../support/helpers.js';
-
-const ADMIN = 'unit-test-admin-key-0123456789-abcdefgh';
+import { serverWithoutServices } from './support.js';
 
 function server(limits: Partial<ServerLimits> = {}, logLines?: string[]): FastifyInstance {
-  return buildApiServer({
-    config: {
-      adminApiKey: ADMIN,
-      secretKey: Buffer.alloc(32, 7),
-      allowHttp: false,
-      allowPrivateTargets: false,
-      secretOverlapMs: 86_400_000,
-    },
-    db: {} as Db,
-    enqueue: async () => {},
-    logger: createLogger(
-      { level: logLines ? 'info' : 'silent' },
-      logLines ? { write: (l: string) => logLines.push(l) } : undefined,
-    ),
+  return serverWithoutServices({
     limits,
+    ...(logLines
+      ? { logger: createLogger({ level: 'info' }, { write: (l: string) => logLines.push(l) }) }
+      : {}),
   });
 }
 

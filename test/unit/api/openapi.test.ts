@@ -5,12 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ERROR_STATUS } from '../../../src/api/error-responses.js';
 import { openApiDocument } from '../../../src/api/openapi-document.js';
-import { buildApiServer } from '../../../src/api/server.js';
-import { createLogger } from '../../../src/observability/logger.js';
+import { serverWithoutServices } from './support.js';
+
+/** The configuration `npm run openapi` uses: the document does not depend on it. */
+const NO_KEYS = {
+  adminApiKey: null,
+  secretKey: null,
+  allowHttp: false,
+  allowPrivateTargets: false,
+  secretOverlapMs: 86_400_000,
+};
 
 const committedFile = new URL('../../../schemas/openapi.json', import.meta.url);
 
@@ -18,18 +25,7 @@ const committedFile = new URL('../../../schemas/openapi.json', import.meta.url);
 type Doc = any;
 
 describe('OpenAPI document', () => {
-  const app = buildApiServer({
-    config: {
-      adminApiKey: `${'k'.repeat(8)}unit-test-admin-key-0123456789`,
-      secretKey: null,
-      allowHttp: false,
-      allowPrivateTargets: false,
-      secretOverlapMs: 86_400_000,
-    },
-    db: {} as Db,
-    enqueue: async () => {},
-    logger: createLogger({ level: 'silent' }),
-  });
+  const app = serverWithoutServices({ config: { ...NO_KEYS } });
   let served: Doc;
   beforeAll(async () => {
     await app.ready();

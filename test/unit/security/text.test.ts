@@ -1,9 +1,7 @@
 /** Free text refuses control, bidirectional-control and line-separator characters and lone surrogates. */
-import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApiServer } from '../../../src/api/server.js';
-import { createLogger } from '../../../src/observability/logger.js';
 import { checkText, isSafeText } from '../../../src/security/text.js';
+import { serverWithoutServices, UNIT_ADMIN_KEY } from '../api/support.js';
 
 const BAD = [
   ['NUL', 'a\u0000b'],
@@ -38,18 +36,7 @@ describe('checkText', () => {
 });
 
 describe('the API refuses unsafe free text before it reaches the database', () => {
-  const app = buildApiServer({
-    config: {
-      adminApiKey: 'unit-test-admin-key-0123456789-abcdefgh',
-      secretKey: Buffer.alloc(32, 7),
-      allowHttp: false,
-      allowPrivateTargets: false,
-      secretOverlapMs: 86_400_000,
-    },
-    db: {} as Db,
-    enqueue: async () => {},
-    logger: createLogger({ level: 'silent' }),
-  });
+  const app = serverWithoutServices();
   beforeAll(() => app.ready());
   afterAll(() => app.close());
 
@@ -70,7 +57,7 @@ describe('the API refuses unsafe free text before it reaches the database', () =
       url,
       payload,
       headers: {
-        authorization: 'Bearer unit-test-admin-key-0123456789-abcdefgh',
+        authorization: `Bearer ${UNIT_ADMIN_KEY}`,
         'content-type': 'application/json',
       },
     });
