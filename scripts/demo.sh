@@ -19,7 +19,7 @@ eval "$(bash scripts/stack.sh up)"
 # The key that encrypts webhook secrets at rest: made once, kept with the demo's data.
 [[ -f $demo_dir/secret-key ]] || node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))" >"$demo_dir/secret-key"
 export HOOKSTREAM_SECRET_KEY=$(cat "$demo_dir/secret-key")
-export HOOKSTREAM_ADMIN_API_KEY=${HOOKSTREAM_ADMIN_API_KEY:-demo-admin-key-change-me}
+export HOOKSTREAM_ADMIN_API_KEY=${HOOKSTREAM_ADMIN_API_KEY:-demo-admin-key-change-me-0123456789abcdef}
 export HOOKSTREAM_TOPIC_PREFIX=${HOOKSTREAM_TOPIC_PREFIX:-demo}
 export HOOKSTREAM_EVENT_TOPICS=${HOOKSTREAM_EVENT_TOPICS:-demo.domain-events}
 export HOOKSTREAM_RETRY_TIERS=${HOOKSTREAM_RETRY_TIERS:-5s,1m,10m,1h,6h}   # a short first tier, so a retry shows up quickly

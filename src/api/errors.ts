@@ -75,7 +75,8 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
   const e = toApiError(err);
   if (e.status >= 500) request.log.error({ err, code: e.code }, 'request failed');
   else request.log.info({ code: e.code, status: e.status, reason: e.message }, 'request refused');
-  if (e.status === 401) reply.header('WWW-Authenticate', 'Bearer');
+  // A caller without a valid key gets no keep-alive connection to try more keys on.
+  if (e.status === 401) reply.header('WWW-Authenticate', 'Bearer').header('Connection', 'close');
   return reply.status(e.status).send(errorBody(e.code, e.message));
 }
 

@@ -5,10 +5,12 @@
  */
 import { ENVIRONMENT_RE } from '../core/envelope.js';
 import { EVENT_FAMILIES, EVENT_TYPES, isValidSubscription } from '../core/event-types.js';
+import { SAFE_TEXT_PATTERN } from '../security/text.js';
 import { DELIVERY_STATUSES } from '../services/deliveries.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../services/pagination.js';
 import { DEFAULT_REPLAY_LIMIT, MAX_REPLAY_LIMIT } from '../services/replay.js';
-import { MAX_DESCRIPTION_LENGTH, MAX_EVENT_TYPES, MAX_OVERLAP_MS } from '../services/webhooks.js';
+import { MAX_OVERLAP_MS } from '../services/rotate-secret.js';
+import { MAX_DESCRIPTION_LENGTH, MAX_EVENT_TYPES } from '../services/webhooks.js';
 
 /** Every subscription a webhook may name: `*`, each family (`vendor.*`), each event type. */
 export const SUBSCRIPTIONS: readonly string[] = [
@@ -20,25 +22,6 @@ export const SUBSCRIPTIONS: readonly string[] = [
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
-
-export const errorResponse = {
-  type: 'object',
-  description: 'An error.',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', description: 'Stable machine-readable code, e.g. VALIDATION_FAILED.' },
-        message: { type: 'string', description: 'What went wrong, naming the field when there is one.' },
-      },
-    },
-  },
-} as const;
-
-/** The 4xx/5xx responses every authenticated route may give. */
-export const errorResponses = { '4xx': errorResponse, '5xx': errorResponse } as const;
 
 export const environmentParam = {
   type: 'string',
@@ -123,7 +106,12 @@ const eventTypes = {
   items: subscription,
   description: 'Event types, families (vendor.*) or * to receive.',
 } as const;
-const description = { ...nullableString, maxLength: MAX_DESCRIPTION_LENGTH } as const;
+const description = {
+  ...nullableString,
+  maxLength: MAX_DESCRIPTION_LENGTH,
+  pattern: SAFE_TEXT_PATTERN,
+  description: 'Free text: no control, bidirectional-control or line-separator characters.',
+} as const;
 
 export const createWebhookBody = {
   type: 'object',
@@ -172,7 +160,7 @@ export const rotateSecretBody = {
 export const testSendBody = {
   type: 'object',
   additionalProperties: false,
-  properties: { message: { type: 'string', minLength: 1, maxLength: 1000 } },
+  properties: { message: { type: 'string', minLength: 1, maxLength: 1000, pattern: SAFE_TEXT_PATTERN } },
 } as const;
 
 export const replayBody = {

@@ -6,6 +6,7 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { SAFE_TEXT_PATTERN, UNSAFE_TEXT_MESSAGE } from '../security/text.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
@@ -59,6 +60,10 @@ export function describeValidationError(error: ErrorObject, part: string): strin
       return `${field}: must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'minProperties':
       return `${field}: must set at least ${String(params['limit'])} field(s)`;
+    case 'pattern':
+      return params['pattern'] === SAFE_TEXT_PATTERN
+        ? `${field}: ${UNSAFE_TEXT_MESSAGE}`
+        : `${field}: ${error.message ?? 'is invalid'}`;
     case 'format':
       return `${field}: must be ${params['format'] === 'date-time' ? 'an RFC 3339 date-time' : `a ${String(params['format'])}`}`;
     default:

@@ -1,58 +1,45 @@
-/** `hookstream events publish`: one domain event onto an event topic (for testing and demos). */
+/** `hookstream events publish`: one domain event (or --count of them) onto an event topic, for tests and demos. */
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../config/config.js';
 import { serializeEnvelope, validateEnvelope } from '../core/envelope.js';
 import { HookstreamError } from '../core/errors.js';
 import { createKafka } from '../kafka/client.js';
-import { createLogger } from '../observability/logger.js';
-import { parse, required } from './args.js';
+import { type Cli, cliLogger, closeWithin, config, withDeadline } from './io.js';
 
-const USAGE =
-  'hookstream events publish --env E --type T --data JSON [--id ID] [--workflow-run-id W] [--topic TOPIC] [--count N]';
+export interface PublishOptions {
+  readonly env: string;
+  readonly type: string;
+  readonly data: string;
+  readonly id?: string;
+  readonly workflowRunId?: string;
+  readonly topic?: string;
+  readonly count: number;
+}
 
-export async function eventsCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    {
-      env: { type: 'string' },
-      type: { type: 'string' },
-      data: { type: 'string', default: '{}' },
-      id: { type: 'string' },
-      'workflow-run-id': { type: 'string' },
-      topic: { type: 'string' },
-      count: { type: 'string', default: '1' },
-    },
-    USAGE,
-  );
-  if (positionals[0] !== 'publish' || positionals.length !== 1) {
-    process.stderr.write(`usage: ${USAGE}\n`);
-    return 2;
-  }
+/** Events per produce request. */
+const SEND_BATCH = 1_000;
+
+export async function eventsPublishCommand(cli: Cli, opts: PublishOptions): Promise<number> {
   let data: unknown;
   try {
-    data = JSON.parse(values.data as string);
+    data = JSON.parse(opts.data);
   } catch (err) {
     throw new HookstreamError('VALIDATION_FAILED', `--data is not JSON: ${(err as Error).message}`);
   }
-  const count = Number(values.count);
-  if (!Number.isInteger(count) || count < 1 || count > 1_000_000) {
-    throw new HookstreamError('VALIDATION_FAILED', '--count must be between 1 and 1000000');
-  }
-  if (values.id && count > 1)
+  if (opts.id && opts.count > 1) {
     throw new HookstreamError('VALIDATION_FAILED', '--id and --count > 1 exclude each other');
-
-  const config = loadConfig();
-  const topic = (values.topic as string | undefined) ?? config.eventTopics[0]!;
+  }
+  const cfg = config(cli);
+  const topic = opts.topic ?? cfg.eventTopics[0]!;
   const now = Date.now();
-  const events = Array.from({ length: count }, () => {
+  const events = Array.from({ length: opts.count }, () => {
     try {
       return validateEnvelope(
         {
-          event_id: (values.id as string | undefined) ?? `evt_${randomUUID()}`,
-          event_type: required(values, 'type', USAGE),
-          environment: required(values, 'env', USAGE),
+          event_id: opts.id ?? `evt_${randomUUID()}`,
+          event_type: opts.type,
+          environment: opts.env,
           created_at: new Date(now).toISOString(),
-          ...(values['workflow-run-id'] ? { workflow_run_id: values['workflow-run-id'] } : {}),
+          ...(opts.workflowRunId ? { workflow_run_id: opts.workflowRunId } : {}),
           data,
         },
         { recordTimestampMs: now },
@@ -62,30 +49,32 @@ export async function eventsCommand(args: string[]): Promise<number> {
     }
   });
 
-  const logger = createLogger({ level: 'warn', name: 'events' });
   const producer = createKafka({
-    brokers: config.kafka.brokers,
-    security: config.kafka,
+    brokers: cfg.kafka.brokers,
+    security: cfg.kafka,
     clientId: 'hookstream-cli',
-    logger,
+    logger: cliLogger(cli, 'events', cfg),
   }).producer();
-  await producer.connect();
   try {
-    for (let i = 0; i < events.length; i += 1_000) {
-      const slice = events.slice(i, i + 1_000);
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: slice.map((e) => ({ key: e.event_id, value: serializeEnvelope(e) })),
-      });
-    }
+    await withDeadline(cli, `Kafka (${cfg.kafka.brokers.join(',')})`, async () => {
+      await producer.connect();
+      for (let i = 0; i < events.length; i += SEND_BATCH) {
+        const slice = events.slice(i, i + SEND_BATCH);
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: slice.map((e) => ({ key: e.event_id, value: serializeEnvelope(e) })),
+        });
+      }
+    });
   } finally {
-    await producer.disconnect();
+    await closeWithin(producer.disconnect());
   }
-  if (count === 1)
-    process.stdout.write(
-      `published ${events[0]!.event_id} (${events[0]!.event_type}, ${events[0]!.environment}) to ${topic}\n`,
-    );
-  else process.stdout.write(`published ${count} events to ${topic}\n`);
+  const first = events[0]!;
+  cli.out(
+    opts.count === 1
+      ? `published ${first.event_id} (${first.event_type}, ${first.environment}) to ${topic}\n`
+      : `published ${opts.count} events to ${topic}\n`,
+  );
   return 0;
 }

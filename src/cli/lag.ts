@@ -1,33 +1,28 @@
 /** `hookstream lag`: consumer lag and overdue seconds per group/topic/partition, for a terminal. */
-import { loadConfig } from '../config/config.js';
 import { topicNames } from '../config/topics.js';
 import { createKafka } from '../kafka/client.js';
 import { LagCollector, type LagRow } from '../observability/lag.js';
-import { createLogger } from '../observability/logger.js';
-import { parse } from './args.js';
+import { type Cli, cliLogger, closeWithin, config, withDeadline } from './io.js';
 
-const USAGE = 'hookstream lag [--json]';
-
-export async function lagCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { json: { type: 'boolean', default: false } }, USAGE);
-  const config = loadConfig();
-  const logger = createLogger({ level: 'warn', name: 'lag' });
+export async function lagCommand(cli: Cli, opts: { json?: boolean }): Promise<number> {
+  const cfg = config(cli);
+  const logger = cliLogger(cli, 'lag', cfg);
   const collector = new LagCollector({
     kafka: createKafka({
-      brokers: config.kafka.brokers,
-      security: config.kafka,
+      brokers: cfg.kafka.brokers,
+      security: cfg.kafka,
       clientId: 'hookstream-lag',
       logger,
     }),
     logger,
-    names: topicNames(config.topicPrefix, config.tiers),
-    eventTopics: config.eventTopics,
+    names: topicNames(cfg.topicPrefix, cfg.tiers),
+    eventTopics: cfg.eventTopics,
   });
   try {
-    const rows = await collector.collect();
-    process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatLagTable(rows));
+    const rows = await withDeadline(cli, `Kafka (${cfg.kafka.brokers.join(',')})`, () => collector.collect());
+    cli.out(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatLagTable(rows));
   } finally {
-    await collector.close();
+    await closeWithin(collector.close());
   }
   return 0;
 }
@@ -64,9 +59,12 @@ export function formatLagTable(rows: readonly LagRow[]): string {
   return `${[fmt(header), ...lines.map(fmt)].join('\n')}\n\n${summary.join('\n')}\n`;
 }
 
-function formatSeconds(s: number): string {
+/** 0s · 59.4s · 1m60s never: rounded first, then split (119.6 s → 2m0s; 3599.6 s → 1h0m). */
+export function formatSeconds(s: number): string {
   if (s === 0) return '0s';
-  if (s < 60) return `${s.toFixed(1)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${Math.round(s % 60)}s`;
-  return `${Math.floor(s / 3600)}h${Math.round((s % 3600) / 60)}m`;
+  if (Math.round(s * 10) / 10 < 60) return `${s.toFixed(1)}s`;
+  const whole = Math.round(s);
+  if (whole < 3600) return `${Math.floor(whole / 60)}m${whole % 60}s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)}h${minutes % 60}m`;
 }

@@ -3,31 +3,23 @@
  * prints one line per request. For demos and for checking a deployment end to end.
  */
 import http from 'node:http';
-import { HookstreamError } from '../core/errors.js';
+import type { HookstreamError } from '../core/errors.js';
 import { verify } from '../core/signing.js';
-import { parse, positiveInt } from './args.js';
+import type { Cli } from './io.js';
 
-const USAGE =
-  'hookstream receiver --secret whsec_… [--port 9000] [--fail-first N] [--header-prefix Coverbase]';
+export interface ReceiverOptions {
+  readonly secret: readonly string[];
+  readonly port: number;
+  readonly host: string;
+  /** Answer 503 to the first N attempts of each delivery (to watch retries). */
+  readonly failFirst: number;
+  readonly headerPrefix: string;
+}
 
-export async function receiverCommand(args: string[]): Promise<number> {
-  const { values } = parse(
-    args,
-    {
-      secret: { type: 'string', multiple: true },
-      port: { type: 'string', default: '9000' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'fail-first': { type: 'string', default: '0' },
-      'header-prefix': { type: 'string', default: 'Coverbase' },
-    },
-    USAGE,
-  );
-  const secrets = (values.secret as string[] | undefined) ?? [];
-  if (secrets.length === 0)
-    throw new HookstreamError('VALIDATION_FAILED', `--secret is required\nusage: ${USAGE}`);
-  const port = positiveInt(values.port as string, 'port')!;
-  const failFirst = Number(values['fail-first']);
-  const prefix = (values['header-prefix'] as string).toLowerCase();
+export async function receiverCommand(cli: Cli, opts: ReceiverOptions): Promise<number> {
+  const secrets = opts.secret;
+  const { port, failFirst } = opts;
+  const prefix = opts.headerPrefix.toLowerCase();
   const attemptsSeen = new Map<string, number>();
 
   const server = http.createServer((req, res) => {
@@ -58,14 +50,12 @@ export async function receiverCommand(args: string[]): Promise<number> {
         `attempt ${h('delivery-attempt') ?? '?'}`,
         verdict,
       ].join('  ');
-      process.stdout.write(`${line}\n`);
+      cli.out(`${line}\n`);
       res.writeHead(status, { 'content-type': 'application/json' }).end(`{"received":${status === 200}}`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, values.host as string, resolve));
-  process.stdout.write(
-    `receiver listening on http://${values.host}:${port}/ (verifying ${secrets.length} secret(s))\n`,
-  );
+  await new Promise<void>((resolve) => server.listen(port, opts.host, resolve));
+  cli.err(`receiver listening on http://${opts.host}:${port}/ (verifying ${secrets.length} secret(s))\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -210,13 +210,14 @@ export const VARIABLES = [
   {
     name: 'HOOKSTREAM_ADMIN_API_KEY',
     secret: true,
-    description: 'Bootstrap admin API key (at least 16 characters). Required by the `api` role.',
+    description:
+      'Bootstrap admin API key: at least 32 characters (`hookstream api-keys generate-admin`). Required by the `api` role.',
   },
   {
     name: 'HOOKSTREAM_SECRET_KEY',
     secret: true,
     description:
-      'Key that encrypts webhook secrets at rest (AES-256-GCM): 32 bytes as 64 hex chars or base64. Required by `api` and senders.',
+      'Key that encrypts webhook secrets at rest (AES-256-GCM): 32 bytes as exactly 64 hex characters or 44 base64 characters (`openssl rand -hex 32`). Required by `api` and senders.',
   },
   { name: 'HOOKSTREAM_ALLOW_HTTP', default: 'false', description: 'Allow `http://` webhook URLs.' },
   {
@@ -367,14 +368,36 @@ function duration(env: Env, name: VariableName): number {
   }
 }
 
+/**
+ * 32 bytes, written exactly as 64 hex characters or as the 44-character base64 of 32 bytes; anything
+ * else (a passphrase, loose or truncated base64) is refused, naming only the length.
+ */
 function secretKey(env: Env): Buffer | null {
   const text = raw(env, 'HOOKSTREAM_SECRET_KEY');
   if (text === undefined) return null;
-  const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
-  if (key.length !== 32) {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=$/.test(text)) {
+    const key = Buffer.from(text, 'base64');
+    if (key.length === 32 && key.toString('base64') === text) return key;
+  }
+  throw bad(
+    'HOOKSTREAM_SECRET_KEY',
+    `must be 32 bytes written as 64 hex characters or 44 base64 characters (openssl rand -hex 32); got ${text.length} characters that are neither`,
+  );
+}
+
+/** Shortest admin key, characters; `hookstream api-keys generate-admin` makes a 43-character one. */
+const MIN_ADMIN_KEY_LENGTH = 32;
+/** Fewest different characters in the admin key (refuses `aaaa…` and other patterns). */
+const MIN_ADMIN_KEY_DISTINCT = 8;
+
+function adminKey(env: Env): string | null {
+  const key = raw(env, 'HOOKSTREAM_ADMIN_API_KEY') ?? null;
+  if (key === null) return null;
+  if (key.length < MIN_ADMIN_KEY_LENGTH || new Set(key).size < MIN_ADMIN_KEY_DISTINCT) {
     throw bad(
-      'HOOKSTREAM_SECRET_KEY',
-      'must be 32 bytes, as 64 hex characters or base64 (openssl rand -hex 32)',
+      'HOOKSTREAM_ADMIN_API_KEY',
+      `must be at least ${MIN_ADMIN_KEY_LENGTH} characters with at least ${MIN_ADMIN_KEY_DISTINCT} different ones (hookstream api-keys generate-admin makes one)`,
     );
   }
   return key;
@@ -537,9 +560,7 @@ export function loadConfig(
   if (!/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(headerPrefix)) {
     throw bad('HOOKSTREAM_HEADER_PREFIX', 'must be letters, digits and dashes, starting with a letter');
   }
-  const adminApiKey = raw(env, 'HOOKSTREAM_ADMIN_API_KEY') ?? null;
-  if (adminApiKey !== null && adminApiKey.length < 16)
-    throw bad('HOOKSTREAM_ADMIN_API_KEY', 'must be at least 16 characters');
+  const adminApiKey = adminKey(env);
 
   const mode = str(env, 'HOOKSTREAM_DELIVERY_RECORDS');
   if (mode !== 'full' && mode !== 'failures')

@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   CONFLICT: { retriable: false, httpStatus: 409 },
   UNAUTHORIZED: { retriable: false, httpStatus: 401 },
   FORBIDDEN: { retriable: false, httpStatus: 403 },
+  /** Too many failed authentications from one client address (the API answers Retry-After). */
+  RATE_LIMITED: { retriable: true, httpStatus: 429 },
   PAYLOAD_TOO_LARGE: { retriable: false, httpStatus: 413 },
   STORE_UNAVAILABLE: { retriable: true, httpStatus: 503 },
   /** Kafka refused this client's TLS or SASL: login rejected, certificate untrusted, protocol mismatch (details: `broker`, `reason`). */

@@ -163,7 +163,7 @@ export class WebhookCache {
       enabled: doc.enabled,
       deleted: doc.deleted === true,
       standardWebhooks: doc.standard_webhooks === true,
-      secrets: valid.map((s) => decryptSecret(this.#key, s.ciphertext)),
+      secrets: valid.map((s) => decryptSecret(this.#key, s.ciphertext, doc._id)),
     };
   }
 

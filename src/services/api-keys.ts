@@ -13,6 +13,7 @@ import {
   listApiKeys as listApiKeyDocs,
   revokeApiKey as revokeApiKeyDoc,
 } from '../mongo/api-keys.js';
+import { checkText } from '../security/text.js';
 import type { ServiceContext } from './context.js';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.js';
 import { checkEnvironment } from './webhooks.js';
@@ -89,6 +90,7 @@ export async function createApiKey(
       },
     );
   }
+  if (description !== null) checkText('description', description);
   const key = API_KEY_PREFIX + ctx.randomBytes(API_KEY_BYTES).toString('base64url');
   const doc: ApiKeyDoc = {
     _id: newId('key', ctx.randomBytes(16)),

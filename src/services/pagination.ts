@@ -28,7 +28,16 @@ export function encodeCursor(p: Position): string {
   return Buffer.from(JSON.stringify({ t: p.at.getTime(), i: p.id }), 'utf8').toString('base64url');
 }
 
-/** Throws BAD_REQUEST when the cursor was not made by `encodeCursor`. */
+/** Latest instant a JavaScript Date holds, epoch milliseconds (year 275760). */
+const MAX_DATE_MS = 8_640_000_000_000_000;
+/** What ids of this API look like (`wh_…`, `dlv_…`, `key_…`). */
+const CURSOR_ID_RE = /^[A-Za-z0-9_-]{1,200}$/;
+
+/**
+ * Throws BAD_REQUEST when the cursor was not made by `encodeCursor`: not base64url JSON, a time
+ * outside what a Date holds (`t=9007199254740991` would match everything), or an id of other
+ * characters.
+ */
 export function decodeCursor(cursor: string | undefined): Position | null {
   if (cursor === undefined || cursor === '') return null;
   try {
@@ -36,8 +45,16 @@ export function decodeCursor(cursor: string | undefined): Position | null {
       t?: unknown;
       i?: unknown;
     };
-    if (Number.isSafeInteger(value.t) && typeof value.i === 'string' && value.i.length <= 200) {
-      return { at: new Date(value.t as number), id: value.i };
+    const t = value.t;
+    if (
+      typeof t === 'number' &&
+      Number.isSafeInteger(t) &&
+      t >= 0 &&
+      t <= MAX_DATE_MS &&
+      typeof value.i === 'string' &&
+      CURSOR_ID_RE.test(value.i)
+    ) {
+      return { at: new Date(t), id: value.i };
     }
   } catch {
     // fall through

@@ -16,6 +16,7 @@ import { type DeliveryJob, firstJob, replayJob } from '../core/job.js';
 import { type DeliveryDoc, deliveriesCollection } from '../mongo/deliveries.js';
 import { mapMongoError } from '../mongo/errors.js';
 import type { WebhookDoc } from '../mongo/webhooks.js';
+import { checkText } from '../security/text.js';
 import type { ServiceContext } from './context.js';
 import { findDelivery } from './deliveries.js';
 import { requireWebhook } from './webhooks.js';
@@ -25,6 +26,12 @@ export const MAX_REPLAY_LIMIT = 10_000;
 /** Deliveries claimed and queued per round of a bulk replay (bodies are up to 1 MB each). */
 const REPLAY_CHUNK = 100;
 export const DEFAULT_TEST_MESSAGE = 'This is a test event sent by hookstream.';
+/**
+ * A replay claim (status `pending`, no attempt yet) older than this is stale — its job was lost
+ * (a crash between claim and produce, or an undo that failed) — and may be retried again,
+ * milliseconds (15 min).
+ */
+export const PENDING_CLAIM_TTL_MS = 15 * 60_000;
 
 function requireEnabled(webhook: WebhookDoc): void {
   if (!webhook.enabled) {
@@ -84,17 +91,25 @@ export async function retryDelivery(
 ): Promise<RetryResult> {
   const doc = await findDelivery(ctx, environment, id);
   requireEnabled(await requireWebhook(ctx, environment, doc.webhook_id));
-  if (doc.status === 'pending') {
+  const now = ctx.now();
+  const changedAt = doc.updated_at ?? doc.created_at;
+  if (doc.status === 'pending' && now.getTime() - changedAt.getTime() < PENDING_CLAIM_TTL_MS) {
     throw new HookstreamError('CONFLICT', `delivery ${id} is already queued; wait for its attempt`);
   }
   if (typeof doc.body !== 'string') {
     throw new HookstreamError('CONFLICT', `delivery ${id} has no stored body and cannot be sent again`);
   }
-  const now = ctx.now();
   const col = deliveriesCollection(ctx.db);
   try {
     const claim = await col.updateOne(
-      { _id: id, environment, status: doc.status, attempts: doc.attempts },
+      // A stale claim is taken over only if nobody else took it meanwhile (same updated_at).
+      {
+        _id: id,
+        environment,
+        status: doc.status,
+        attempts: doc.attempts,
+        ...(doc.status === 'pending' ? { updated_at: changedAt } : {}),
+      },
       { $set: { status: 'pending', next_attempt_at: now, failure_reason: null, updated_at: now } },
     );
     if (claim.matchedCount !== 1) {
@@ -239,6 +254,7 @@ export async function sendTestEvent(
   webhookId: string,
   message: string = DEFAULT_TEST_MESSAGE,
 ): Promise<TestSendResult> {
+  checkText('message', message);
   const webhook = await requireWebhook(ctx, environment, webhookId);
   requireEnabled(webhook);
   const now = ctx.now();

@@ -8,6 +8,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { HookstreamError } from '../core/errors.js';
 import { isForbiddenAddress } from '../security/address.js';
+import { withDeadline } from './deadline.js';
 
 /** All addresses of a host name. */
 export type LookupAll = (host: string) => Promise<readonly string[]>;
@@ -23,24 +24,34 @@ export interface TargetPolicy {
 /** Longest a registration waits for DNS, milliseconds. */
 const LOOKUP_TIMEOUT_MS = 5_000;
 
+/** Why a target was refused, for the server log only (never in the answer to the tenant). */
+export type RefusalLog = (detail: { host: string; reason: string; address?: string }) => void;
+
+/** The one answer a tenant gets for any refused target: it tells internal names and ranges apart for nobody. */
+export const TARGET_REFUSED =
+  'url: is not an allowed webhook target (it must resolve only to public addresses; loopback, private, link-local, CGNAT and metadata targets are refused)';
+
 function invalidUrl(message: string): HookstreamError {
   return new HookstreamError('VALIDATION_FAILED', `url: ${message}`, { details: { field: 'url' } });
 }
 
-function forbidden(message: string): HookstreamError {
-  return new HookstreamError(
-    'TARGET_FORBIDDEN',
-    `url: ${message}; loopback, private, link-local, CGNAT and metadata targets are refused (HOOKSTREAM_ALLOW_PRIVATE_TARGETS=true allows them)`,
-    { details: { field: 'url' } },
-  );
+function refused(log: RefusalLog | undefined, detail: Parameters<RefusalLog>[0]): HookstreamError {
+  log?.(detail);
+  return new HookstreamError('TARGET_FORBIDDEN', TARGET_REFUSED, { details: { field: 'url' } });
 }
 
 /**
  * Checks `raw` and returns it normalized (WHATWG URL serialization, fragment removed).
- * Throws VALIDATION_FAILED (not a URL, wrong scheme, credentials, host does not resolve) or
- * TARGET_FORBIDDEN.
+ * Throws VALIDATION_FAILED (not a URL, wrong scheme, credentials) or TARGET_FORBIDDEN — one
+ * message whether the host does not resolve, has no addresses or resolves to a refused one; the
+ * reason goes to `log`.
  */
-export async function checkWebhookUrl(raw: string, policy: TargetPolicy, lookup: LookupAll): Promise<string> {
+export async function checkWebhookUrl(
+  raw: string,
+  policy: TargetPolicy,
+  lookup: LookupAll,
+  log?: RefusalLog,
+): Promise<string> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -59,30 +70,23 @@ export async function checkWebhookUrl(raw: string, policy: TargetPolicy, lookup:
 
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0) {
-    if (isForbiddenAddress(host)) throw forbidden(`${host} is not a public address`);
+    if (isForbiddenAddress(host)) throw refused(log, { host, reason: 'not a public address', address: host });
     return url.href;
   }
   let addresses: readonly string[];
   try {
     // `localhost.` is `localhost`: resolve the name without its root dot.
-    addresses = await withTimeout(lookup(host.replace(/\.$/, '')), LOOKUP_TIMEOUT_MS);
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? 'ETIMEOUT';
-    throw invalidUrl(`host "${host}" does not resolve (${code})`);
-  }
-  if (addresses.length === 0) throw invalidUrl(`host "${host}" has no addresses`);
-  const bad = addresses.find((a) => isForbiddenAddress(a));
-  if (bad !== undefined) throw forbidden(`host "${host}" resolves to ${bad}, which is not a public address`);
-  return url.href;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(Object.assign(new Error('DNS lookup timed out'), { code: 'ETIMEOUT' })),
-      ms,
+    addresses = await withDeadline(lookup(host.replace(/\.$/, '')), LOOKUP_TIMEOUT_MS, () =>
+      Object.assign(new Error('DNS lookup timed out'), { code: 'ETIMEOUT' }),
     );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  } catch (err) {
+    throw refused(log, {
+      host,
+      reason: `does not resolve (${(err as { code?: string }).code ?? 'ETIMEOUT'})`,
+    });
+  }
+  if (addresses.length === 0) throw refused(log, { host, reason: 'has no addresses' });
+  const bad = addresses.find((a) => isForbiddenAddress(a));
+  if (bad !== undefined) throw refused(log, { host, reason: 'resolves to a refused address', address: bad });
+  return url.href;
 }

@@ -17,19 +17,18 @@ import {
   softDeleteWebhook,
   updateWebhookIfUnchanged,
 } from '../mongo/webhook-admin.js';
-import type { StoredSecret, WebhookDoc } from '../mongo/webhooks.js';
-import { encryptSecret } from '../security/secret-box.js';
+import type { WebhookDoc } from '../mongo/webhooks.js';
+import { encryptSecret, upgradeSecret } from '../security/secret-box.js';
+import { checkText } from '../security/text.js';
 import { requireSecretKey, type ServiceContext } from './context.js';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.js';
-import { checkWebhookUrl } from './targets.js';
+import { checkWebhookUrl, type RefusalLog } from './targets.js';
 
 /** Random bytes in a secret (256 bits). */
 export const SECRET_BYTES = 32;
 export const SECRET_PREFIX = 'whsec_';
 export const MAX_EVENT_TYPES = 50;
 export const MAX_DESCRIPTION_LENGTH = 500;
-/** Longest overlap a caller may ask for at rotation, milliseconds (7 days). */
-export const MAX_OVERLAP_MS = 7 * 86_400_000;
 /** Attempts at a read-modify-write before answering CONFLICT. */
 const UPDATE_ATTEMPTS = 3;
 
@@ -95,7 +94,7 @@ export function toWebhookView(doc: WebhookDoc, now: Date): WebhookView {
   };
 }
 
-function validation(field: string, message: string): HookstreamError {
+export function validation(field: string, message: string): HookstreamError {
   return new HookstreamError('VALIDATION_FAILED', `${field}: ${message}`, { details: { field } });
 }
 
@@ -126,11 +125,16 @@ function checkDescription(description: string | null | undefined): string | null
   if (description.length > MAX_DESCRIPTION_LENGTH) {
     throw validation('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
   }
-  return description;
+  return checkText('description', description);
 }
 
 export function newSecret(ctx: ServiceContext): string {
   return SECRET_PREFIX + ctx.randomBytes(SECRET_BYTES).toString('base64');
+}
+
+/** Where a refused target's reason goes: the server log, with the environment. */
+function refusalLog(ctx: ServiceContext, environment: string): RefusalLog {
+  return (detail) => ctx.logger.info({ environment, ...detail }, 'webhook target refused');
 }
 
 function notFound(id: string): HookstreamError {
@@ -146,12 +150,13 @@ export async function createWebhook(
   const key = requireSecretKey(ctx.config);
   const eventTypes = checkEventTypes(input.event_types);
   const description = checkDescription(input.description);
-  const url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup);
+  const url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup, refusalLog(ctx, environment));
   const now = ctx.now();
   const secret = newSecret(ctx);
   const enabled = input.enabled ?? true;
+  const id = newId('wh', ctx.randomBytes(16));
   const doc: WebhookDoc = {
-    _id: newId('wh', ctx.randomBytes(16)),
+    _id: id,
     environment,
     url,
     event_types: eventTypes,
@@ -159,7 +164,7 @@ export async function createWebhook(
     enabled,
     disabled_reason: enabled ? null : 'manual',
     standard_webhooks: input.standard_webhooks ?? false,
-    secrets: [{ ciphertext: encryptSecret(key, secret), created_at: now, expires_at: null }],
+    secrets: [{ ciphertext: encryptSecret(key, secret, id), created_at: now, expires_at: null }],
     deleted: false,
     created_at: now,
     updated_at: now,
@@ -170,12 +175,44 @@ export async function createWebhook(
 }
 
 export async function getWebhook(ctx: ServiceContext, environment: string, id: string): Promise<WebhookView> {
-  const doc = await findWebhook(ctx.db, environment, id);
-  if (!doc) throw notFound(id);
-  return toWebhookView(doc, ctx.now());
+  return toWebhookView(await requireWebhook(ctx, environment, id), ctx.now());
 }
 
-/** The live webhook document (internal callers: replay, test sends). */
+/**
+ * Rewrites secrets stored in an earlier format (no associated data) as the current one, without
+ * touching `updated_at` (nothing a reader sees changes). Best effort: a webhook stays readable
+ * when its secrets cannot be upgraded now.
+ */
+async function upgradeSecrets(ctx: ServiceContext, doc: WebhookDoc): Promise<WebhookDoc> {
+  const key = ctx.config.secretKey;
+  if (key === null || doc.secrets.every((s) => s.ciphertext.startsWith('v2.'))) return doc;
+  try {
+    const secrets = doc.secrets.map((s) => ({
+      ...s,
+      ciphertext: upgradeSecret(key, s.ciphertext, doc._id) ?? s.ciphertext,
+    }));
+    if (
+      await updateWebhookIfUnchanged(ctx.db, doc.environment, doc._id, doc.updated_at, {
+        secrets,
+        updated_at: doc.updated_at,
+      })
+    ) {
+      ctx.logger.info(
+        { webhook_id: doc._id, environment: doc.environment },
+        'webhook secrets re-encrypted (v2)',
+      );
+      return { ...doc, secrets };
+    }
+  } catch (err) {
+    ctx.logger.warn(
+      { webhook_id: doc._id, environment: doc.environment, err },
+      'webhook secrets not re-encrypted',
+    );
+  }
+  return doc;
+}
+
+/** The live webhook document (internal callers: replay, test sends), its secrets upgraded. */
 export async function requireWebhook(
   ctx: ServiceContext,
   environment: string,
@@ -183,7 +220,7 @@ export async function requireWebhook(
 ): Promise<WebhookDoc> {
   const doc = await findWebhook(ctx.db, environment, id);
   if (!doc) throw notFound(id);
-  return doc;
+  return upgradeSecrets(ctx, doc);
 }
 
 export async function listWebhooks(
@@ -212,15 +249,14 @@ export async function listWebhooks(
  * Reads, changes and writes back under an optimistic-concurrency check; a few tries, then CONFLICT.
  * `change` returns the fields to set (without `updated_at`), or null for no change.
  */
-async function modifyWebhook(
+export async function modifyWebhook(
   ctx: ServiceContext,
   environment: string,
   id: string,
   change: (doc: WebhookDoc, now: Date) => Partial<WebhookDoc> | null,
 ): Promise<WebhookDoc> {
   for (let i = 0; i < UPDATE_ATTEMPTS; i++) {
-    const doc = await findWebhook(ctx.db, environment, id);
-    if (!doc) throw notFound(id);
+    const doc = await requireWebhook(ctx, environment, id);
     const now = ctx.now();
     const set = change(doc, now);
     if (set === null) return doc;
@@ -239,7 +275,9 @@ export async function updateWebhook(
   input: UpdateWebhookInput,
 ): Promise<WebhookView> {
   const set: Partial<WebhookDoc> = {};
-  if (input.url !== undefined) set.url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup);
+  if (input.url !== undefined) {
+    set.url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup, refusalLog(ctx, environment));
+  }
   if (input.event_types !== undefined) set.event_types = checkEventTypes(input.event_types);
   if (input.description !== undefined) set.description = checkDescription(input.description);
   if (input.standard_webhooks !== undefined) set.standard_webhooks = input.standard_webhooks;
@@ -261,41 +299,4 @@ export async function updateWebhook(
 export async function deleteWebhook(ctx: ServiceContext, environment: string, id: string): Promise<void> {
   if (!(await softDeleteWebhook(ctx.db, environment, id, ctx.now()))) throw notFound(id);
   ctx.logger.info({ webhook_id: id, environment }, 'webhook deleted');
-}
-
-export interface RotateOptions {
-  /** How long the current secret keeps signing, milliseconds. @default config.secretOverlapMs (24 h) */
-  readonly overlapMs?: number | undefined;
-}
-
-/**
- * A new current secret; the previous one keeps signing for the overlap. Secrets whose overlap has
- * passed are dropped. Returns the new plaintext secret.
- */
-export async function rotateSecret(
-  ctx: ServiceContext,
-  environment: string,
-  id: string,
-  opts: RotateOptions = {},
-): Promise<WebhookWithSecret> {
-  const key = requireSecretKey(ctx.config);
-  const overlapMs = opts.overlapMs ?? ctx.config.secretOverlapMs;
-  if (!Number.isSafeInteger(overlapMs) || overlapMs < 0 || overlapMs > MAX_OVERLAP_MS) {
-    throw validation('overlap_seconds', `must be between 0 and ${MAX_OVERLAP_MS / 1000}`);
-  }
-  const secret = newSecret(ctx);
-  const ciphertext = encryptSecret(key, secret);
-  const doc = await modifyWebhook(ctx, environment, id, (current, now) => {
-    const expires = new Date(now.getTime() + overlapMs);
-    // Every older secret stops at the end of this overlap at the latest: an overlap of 0 (a leaked
-    // secret) ends them all now.
-    const kept: StoredSecret[] = [];
-    for (const s of current.secrets ?? []) {
-      const until = s.expires_at === null || s.expires_at > expires ? expires : s.expires_at;
-      if (until > now) kept.push({ ...s, expires_at: until });
-    }
-    return { secrets: [{ ciphertext, created_at: now, expires_at: null }, ...kept] };
-  });
-  ctx.logger.info({ webhook_id: id, environment, overlap_ms: overlapMs }, 'webhook secret rotated');
-  return { ...toWebhookView(doc, ctx.now()), secret };
 }

@@ -143,7 +143,7 @@ describe('configuration', () => {
   it('renders settings the app accepts', () => {
     const secrets = {
       MONGODB_URI: 'mongodb://mongodb:27017/hookstream',
-      HOOKSTREAM_ADMIN_API_KEY: 'a'.repeat(32),
+      HOOKSTREAM_ADMIN_API_KEY: 'chart-test-admin-key-0123456789abcdef',
       HOOKSTREAM_SECRET_KEY: 'ab'.repeat(32),
     };
     // all-features mounts CA, client certificate and passwords: the app reads them at the paths

@@ -127,7 +127,7 @@ export async function insertWebhook(
     disabled_reason: null,
     standard_webhooks: w.standard_webhooks ?? false,
     secrets: (w.secrets ?? [secret]).map((s, i) => ({
-      ciphertext: encryptSecret(key, s),
+      ciphertext: encryptSecret(key, s, id),
       created_at: now,
       expires_at: i === 0 ? null : new Date(now.getTime() + 3_600_000),
     })),

@@ -2,13 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../services/api-keys.js';
 import type { ServiceContext } from '../../services/context.js';
+import { errorResponses } from '../error-responses.js';
 import {
   apiKeyListQuery,
   apiKeyParams,
   apiKeyResponse,
   apiKeyWithSecretResponse,
   createApiKeyBody,
-  errorResponses,
   pageOf,
 } from '../schemas.js';
 

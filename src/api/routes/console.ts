@@ -14,7 +14,8 @@ import type { ServiceContext } from '../../services/context.js';
 import { MAX_PAGE_LIMIT } from '../../services/pagination.js';
 import { MAX_REPLAY_LIMIT } from '../../services/replay.js';
 import { getWebhook, listWebhooks, type WebhookView } from '../../services/webhooks.js';
-import { envParams, errorResponses, webhookParams, webhookResponse } from '../schemas.js';
+import { errorResponses } from '../error-responses.js';
+import { envParams, webhookParams, webhookResponse } from '../schemas.js';
 
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;

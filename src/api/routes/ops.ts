@@ -8,7 +8,7 @@ import type { LagReading } from '../../console/lag.js';
 import { MAX_WINDOW_MINUTES, readRates } from '../../console/rates.js';
 import { HookstreamError } from '../../core/errors.js';
 import type { ServiceContext } from '../../services/context.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses } from '../error-responses.js';
 
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const counts = { type: 'object', additionalProperties: { type: 'integer' } } as const;

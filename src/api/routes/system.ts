@@ -3,8 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from 'mongodb';
 import { EVENT_TYPES } from '../../core/event-types.js';
 import { registry } from '../../observability/metrics.js';
+import type { ServiceContext } from '../../services/context.js';
+import { errorResponses, unavailableResponse } from '../error-responses.js';
 import { errorBody } from '../errors.js';
-import { errorResponses, eventTypesResponse, SUBSCRIPTIONS, statusResponse } from '../schemas.js';
+import { eventTypesResponse, SUBSCRIPTIONS, statusResponse } from '../schemas.js';
 
 /** Longest /readyz waits for MongoDB, milliseconds. */
 const READY_TIMEOUT_MS = 2_000;
@@ -25,7 +27,8 @@ async function mongoAnswers(db: Db): Promise<boolean> {
   }
 }
 
-export function systemRoutes(app: FastifyInstance, db: Db, openApi: () => unknown): void {
+export function systemRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  const db = ctx.db;
   app.get(
     '/healthz',
     {
@@ -48,7 +51,7 @@ export function systemRoutes(app: FastifyInstance, db: Db, openApi: () => unknow
         operationId: 'ready',
         summary: 'Readiness: 200 only while MongoDB answers a ping',
         tags: ['operations'],
-        response: { 200: statusResponse, 503: errorResponses['5xx'] },
+        response: { 200: statusResponse, 503: unavailableResponse },
       },
     },
     async (_request, reply) => {
@@ -61,7 +64,17 @@ export function systemRoutes(app: FastifyInstance, db: Db, openApi: () => unknow
     '/metrics',
     {
       config: { auth: 'none' },
-      schema: { operationId: 'metrics', summary: 'Prometheus metrics (text format)', tags: ['operations'] },
+      schema: {
+        operationId: 'metrics',
+        summary: 'Prometheus metrics (text exposition format 0.0.4)',
+        tags: ['operations'],
+        response: {
+          200: {
+            description: 'Every hookstream metric of this process.',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      },
     },
     async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   );
@@ -72,11 +85,18 @@ export function systemRoutes(app: FastifyInstance, db: Db, openApi: () => unknow
       config: { auth: 'none' },
       schema: {
         operationId: 'openapi',
-        summary: 'This API as an OpenAPI 3.1 document',
+        summary: 'This API as an OpenAPI 3.1 document (also committed as schemas/openapi.json)',
         tags: ['operations'],
+        response: {
+          200: {
+            description: 'The OpenAPI 3.1 document.',
+            type: 'object',
+            additionalProperties: true,
+          },
+        },
       },
     },
-    async () => openApi(),
+    async () => app.swagger(),
   );
 
   app.get(

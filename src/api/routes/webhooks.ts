@@ -1,19 +1,21 @@
 /** /v1/environments/{env}/webhooks… — webhooks, secrets, test sends, replays and delivery history. */
+
 import type { FastifyInstance } from 'fastify';
 import type { DeliveryStatus } from '../../mongo/deliveries.js';
 import type { ServiceContext } from '../../services/context.js';
 import { getDelivery, listDeliveries } from '../../services/deliveries.js';
 import { replayFailed, retryDelivery, sendTestEvent } from '../../services/replay.js';
+import { rotateSecret } from '../../services/rotate-secret.js';
 import {
   type CreateWebhookInput,
   createWebhook,
   deleteWebhook,
   getWebhook,
   listWebhooks,
-  rotateSecret,
   type UpdateWebhookInput,
   updateWebhook,
 } from '../../services/webhooks.js';
+import { errorResponses } from '../error-responses.js';
 import {
   createWebhookBody,
   deliveryDetailResponse,
@@ -21,7 +23,6 @@ import {
   deliveryParams,
   deliveryResponse,
   envParams,
-  errorResponses,
   pageOf,
   pageQuery,
   replayBody,

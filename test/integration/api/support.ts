@@ -18,7 +18,7 @@ import { kafkaEnqueue } from '../../../src/services/enqueue.js';
 import { type LookupAll, systemLookup } from '../../../src/services/targets.js';
 import { type resources, services, testLogger, uniqueName, waitFor } from '../../support/helpers.js';
 
-export const ADMIN_KEY = 'admin-key-for-tests-0123456789';
+export const ADMIN_KEY = 'admin-key-for-tests-0123456789-abcdefgh';
 export const SECRET_KEY_HEX = 'b'.repeat(64);
 
 /** Test host names that resolve to a public address (there is no internet here). */

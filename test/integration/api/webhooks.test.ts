@@ -1,3 +1,4 @@
+import { createCipheriv } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { webhooksCollection } from '../../../src/mongo/webhooks.js';
 import { decryptSecret } from '../../../src/security/secret-box.js';
@@ -61,11 +62,11 @@ describe('admin API: webhooks', () => {
     expect(dump).not.toContain(created.json.secret);
     expect(dump).not.toContain(created.json.secret.slice(6));
     expect(raw?.secrets).toHaveLength(1);
-    expect(raw?.secrets[0]?.ciphertext).toMatch(/^v1\./);
-    expect(decryptSecret(Buffer.from(SECRET_KEY_HEX, 'hex'), raw!.secrets[0]!.ciphertext)).toBe(
-      created.json.secret,
-    );
-    expect(() => decryptSecret(Buffer.alloc(32, 1), raw!.secrets[0]!.ciphertext)).toThrow();
+    expect(raw?.secrets[0]?.ciphertext).toMatch(/^v2\./);
+    expect(
+      decryptSecret(Buffer.from(SECRET_KEY_HEX, 'hex'), raw!.secrets[0]!.ciphertext, created.json.id),
+    ).toBe(created.json.secret);
+    expect(() => decryptSecret(Buffer.alloc(32, 1), raw!.secrets[0]!.ciphertext, created.json.id)).toThrow();
   });
 
   it('gives every webhook its own secret', async () => {
@@ -192,7 +193,7 @@ describe('admin API: webhooks', () => {
     const raw = await webhooksCollection(api.db).findOne({ _id: created.id });
     const key = Buffer.from(SECRET_KEY_HEX, 'hex');
     const plain = raw!.secrets.map((s) => ({
-      secret: decryptSecret(key, s.ciphertext),
+      secret: decryptSecret(key, s.ciphertext, created.id),
       expires_at: s.expires_at,
     }));
     expect(plain).toEqual([
@@ -218,7 +219,7 @@ describe('admin API: webhooks', () => {
     expect(leaked.json.secret_rotated_until).toBeNull();
     const raw = await webhooksCollection(api.db).findOne({ _id: created.id });
     expect(raw!.secrets).toHaveLength(1);
-    expect(decryptSecret(Buffer.from(SECRET_KEY_HEX, 'hex'), raw!.secrets[0]!.ciphertext)).toBe(
+    expect(decryptSecret(Buffer.from(SECRET_KEY_HEX, 'hex'), raw!.secrets[0]!.ciphertext, created.id)).toBe(
       leaked.json.secret,
     );
   });
@@ -259,5 +260,34 @@ describe('admin API: webhooks', () => {
     });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ enabled: false, disabled_reason: 'manual', standard_webhooks: true });
+  });
+
+  it('re-encrypts secrets stored before associated data (v1) when the webhook is read', async () => {
+    const env = envName();
+    const { json: created } = await api.call('POST', `/v1/environments/${env}/webhooks`, {
+      body: webhookInput(),
+    });
+    const key = Buffer.from(SECRET_KEY_HEX, 'hex');
+    // A v1 ciphertext as the previous release wrote it: no associated data.
+    const cipher = createCipheriv('aes-256-gcm', key, Buffer.alloc(12, 3));
+    const ct = Buffer.concat([cipher.update(created.secret, 'utf8'), cipher.final()]);
+    const v1 = ['v1', Buffer.alloc(12, 3), cipher.getAuthTag(), ct]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
+    const before = await webhooksCollection(api.db).findOneAndUpdate(
+      { _id: created.id },
+      { $set: { 'secrets.0.ciphertext': v1 } },
+      { returnDocument: 'after' },
+    );
+    expect(decryptSecret(key, v1, created.id)).toBe(created.secret);
+
+    expect((await api.call('GET', `/v1/environments/${env}/webhooks/${created.id}`)).status).toBe(200);
+    const raw = await webhooksCollection(api.db).findOne({ _id: created.id });
+    expect(raw!.secrets[0]!.ciphertext).toMatch(/^v2\./);
+    expect(decryptSecret(key, raw!.secrets[0]!.ciphertext, created.id)).toBe(created.secret);
+    expect(raw!.updated_at).toEqual(before!.updated_at);
+    expect(() => decryptSecret(key, raw!.secrets[0]!.ciphertext, 'wh_another')).toThrow(
+      expect.objectContaining({ code: 'SECRET_UNREADABLE' }),
+    );
   });
 });

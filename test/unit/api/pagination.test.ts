@@ -12,19 +12,29 @@ describe('cursor pagination', () => {
     expect(decodeCursor('')).toBeNull();
   });
 
-  it.each(['garbage', 'eyJ4IjoxfQ', Buffer.from('{"t":"x","i":"a"}').toString('base64url'), '%%%'])(
-    'rejects the cursor %s as BAD_REQUEST naming cursor',
-    (cursor) => {
-      let err: unknown;
-      try {
-        decodeCursor(cursor);
-      } catch (e) {
-        err = e;
-      }
-      expect(isHookstreamError(err, 'BAD_REQUEST')).toBe(true);
-      expect((err as Error).message).toMatch(/^cursor: /);
-    },
-  );
+  const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  it.each([
+    'garbage',
+    'eyJ4IjoxfQ',
+    forged({ t: 'x', i: 'a' }),
+    '%%%',
+    forged({ t: 9007199254740991, i: 'wh_a' }),
+    forged({ t: 8_640_000_000_000_001, i: 'wh_a' }),
+    forged({ t: -1, i: 'wh_a' }),
+    forged({ t: 1.5, i: 'wh_a' }),
+    forged({ t: 1, i: '' }),
+    forged({ t: 1, i: { $gt: '' } }),
+    forged({ t: 1, i: 'wh_a\u0000' }),
+  ])('rejects the cursor %s as BAD_REQUEST naming cursor', (cursor) => {
+    let err: unknown;
+    try {
+      decodeCursor(cursor);
+    } catch (e) {
+      err = e;
+    }
+    expect(isHookstreamError(err, 'BAD_REQUEST')).toBe(true);
+    expect((err as Error).message).toMatch(/^cursor: /);
+  });
 
   it('defaults the limit to 50 and caps it at 200', () => {
     expect(pageLimit(undefined)).toBe(50);

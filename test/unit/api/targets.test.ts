@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isHookstreamError } from '../../../src/core/errors.js';
-import { checkWebhookUrl, type LookupAll } from '../../../src/services/targets.js';
+import { checkWebhookUrl, type LookupAll, TARGET_REFUSED } from '../../../src/services/targets.js';
 
 const strict = { allowHttp: false, allowPrivateTargets: false };
 const table =
@@ -42,10 +42,14 @@ describe('registration-time URL check', () => {
     );
   });
 
-  it('refuses a name when any one of its addresses is private', async () => {
-    const r = await refusal(checkWebhookUrl('https://mixed.example/', strict, lookup));
-    expect(r.code).toBe('TARGET_FORBIDDEN');
-    expect(r.message).toContain('10.0.0.7');
+  it('refuses a name when any one of its addresses is private, naming the address only in the log', async () => {
+    const log: unknown[] = [];
+    const r = await refusal(checkWebhookUrl('https://mixed.example/', strict, lookup, (d) => log.push(d)));
+    expect(r).toEqual({ code: 'TARGET_FORBIDDEN', message: TARGET_REFUSED });
+    expect(r.message).not.toContain('10.0.0.7');
+    expect(log).toEqual([
+      { host: 'mixed.example', reason: 'resolves to a refused address', address: '10.0.0.7' },
+    ]);
   });
 
   it('refuses IPv4-mapped metadata addresses', async () => {
@@ -54,15 +58,12 @@ describe('registration-time URL check', () => {
     );
   });
 
-  it('answers VALIDATION_FAILED for names that do not resolve or have no addresses', async () => {
-    const r = await refusal(checkWebhookUrl('https://nowhere.example/', strict, lookup));
-    expect(r).toEqual({
-      code: 'VALIDATION_FAILED',
-      message: 'url: host "nowhere.example" does not resolve (ENOTFOUND)',
-    });
-    expect((await refusal(checkWebhookUrl('https://empty.example/', strict, lookup))).code).toBe(
-      'VALIDATION_FAILED',
-    );
+  it('gives names that do not resolve or have no addresses the same answer as private ones', async () => {
+    const log: unknown[] = [];
+    const r = await refusal(checkWebhookUrl('https://nowhere.example/', strict, lookup, (d) => log.push(d)));
+    expect(r).toEqual({ code: 'TARGET_FORBIDDEN', message: TARGET_REFUSED });
+    expect(await refusal(checkWebhookUrl('https://empty.example/', strict, lookup))).toEqual(r);
+    expect(log).toEqual([{ host: 'nowhere.example', reason: 'does not resolve (ENOTFOUND)' }]);
   });
 
   it('checks literal addresses without resolving anything', async () => {

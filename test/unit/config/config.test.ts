@@ -48,7 +48,7 @@ describe('loadConfig', () => {
     ],
     [{ HOOKSTREAM_ALLOW_HTTP: 'maybe' }, 'HOOKSTREAM_ALLOW_HTTP: must be true or false, got "maybe"'],
     [{ HOOKSTREAM_SECRET_KEY: 'short' }, 'HOOKSTREAM_SECRET_KEY: must be 32 bytes'],
-    [{ HOOKSTREAM_ADMIN_API_KEY: 'tiny' }, 'HOOKSTREAM_ADMIN_API_KEY: must be at least 16 characters'],
+    [{ HOOKSTREAM_ADMIN_API_KEY: 'tiny' }, 'HOOKSTREAM_ADMIN_API_KEY: must be at least 32 characters'],
     [{ HOOKSTREAM_TOPIC_PREFIX: 'bad prefix' }, 'HOOKSTREAM_TOPIC_PREFIX'],
     [{ HOOKSTREAM_DELIVERY_RECORDS: 'some' }, 'HOOKSTREAM_DELIVERY_RECORDS: must be "full" or "failures"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: must be one of'],

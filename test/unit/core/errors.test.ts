@@ -38,11 +38,11 @@ describe('ERROR_CODES', () => {
     expect(new HookstreamError(code, 'x').httpStatus).toBe(status);
   });
 
-  it('marks only STORE_UNAVAILABLE retriable by default', () => {
+  it('marks only STORE_UNAVAILABLE and RATE_LIMITED retriable by default', () => {
     const retriable = Object.entries(ERROR_CODES)
       .filter(([, spec]) => spec.retriable)
       .map(([code]) => code);
-    expect(retriable).toEqual(['STORE_UNAVAILABLE']);
+    expect(retriable.sort()).toEqual(['RATE_LIMITED', 'STORE_UNAVAILABLE']);
   });
 });
 
