@@ -43,7 +43,7 @@ export async function topicsCommand(args: string[]): Promise<number> {
       const state = result.created.includes(p.topic) ? 'created' : 'exists ';
       const days = (p.retentionMs / 86_400_000).toFixed(1);
       process.stdout.write(
-        `${state} ${p.topic}  partitions=${p.partitions} replication=${p.replication} retention=${days}d\n`,
+        `${state} ${p.topic}  partitions=${p.partitions} replication=${p.replication} retention=${days}d${p.maxMessageBytes === undefined ? '' : ` max.message.bytes=${p.maxMessageBytes}`}\n`,
       );
     }
     const existing = new Set(await admin.listTopics());
