@@ -92,7 +92,7 @@ export class BatchRouter {
           await sink.add(offset, this.#opts.invalidTopic, quarantineRecord(d.error, d.message, qctx));
         } else {
           const id = seenId(d.envelope.environment, d.envelope.event_id);
-          if (seen.has(id) || inBatch.has(id)) {
+          if (this.#opts.dedupe !== null && (seen.has(id) || inBatch.has(id))) {
             metrics.eventsDuplicate.inc();
             this.#log.debug(
               {

@@ -63,3 +63,16 @@ describe('ingest dedupe expiry (capability decision)', () => {
     );
   });
 });
+
+describe('HOOKSTREAM_DEDUPE_WINDOW', () => {
+  it('defaults to 24 h, takes durations, and a bare 0 turns deduplication off', async () => {
+    const { loadConfig } = await import('../../../src/config/config.js');
+    const base = { KAFKA_BROKERS: '127.0.0.1:9092', MONGODB_URI: 'mongodb://127.0.0.1:27017/hs' };
+    const windowOf = (v?: string) =>
+      loadConfig(v === undefined ? base : { ...base, HOOKSTREAM_DEDUPE_WINDOW: v }).dedupeWindowMs;
+    expect(windowOf()).toBe(86_400_000);
+    expect(windowOf('10m')).toBe(600_000);
+    expect(windowOf('0')).toBe(0);
+    expect(() => windowOf('soon')).toThrow(/HOOKSTREAM_DEDUPE_WINDOW/);
+  });
+});

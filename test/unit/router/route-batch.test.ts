@@ -111,6 +111,13 @@ describe('BatchRouter', () => {
     expect([...d.marked].sort()).toEqual(['prod/a', 'prod/b']);
   });
 
+  it('routes every copy when deduplication is off', async () => {
+    const f = fakeProducer();
+    const { batch } = batchOf([kafkaMessage(0, envelope()), kafkaMessage(1, envelope())]);
+    expect(await router(f, null).handle(batch)).toEqual({ last: '1' });
+    expect(f.on('deliveries')).toHaveLength(4);
+  });
+
   it('routes without deduplication while MongoDB cannot be asked (duplicates, never a loss)', async () => {
     const f = fakeProducer();
     const d = fakeDedupe({ failLookups: true });
