@@ -1,10 +1,12 @@
 /** Idempotent topic creation for everything hookstream owns. */
-import { type Admin, ConfigResourceTypes, type ITopicConfig } from 'kafkajs';
+import type { Admin, ITopicConfig } from 'kafkajs';
 import type { TopicNames } from '../config/topics.js';
 import type { Tier } from '../core/retry-policy.js';
 import { kafkaTunables } from './tunables.js';
 
 const DAY_MS = 86_400_000;
+/** kafkajs' `ConfigResourceTypes.TOPIC` (kafkajs is CommonJS: that enum is not an ES named export). */
+const TOPIC_RESOURCE = 2;
 
 export interface TopicPlan {
   readonly topic: string;
@@ -92,7 +94,7 @@ export async function smallestMaxMessageBytes(
   const { resources } = await admin.describeConfigs({
     includeSynonyms: false,
     resources: topics.map((name) => ({
-      type: ConfigResourceTypes.TOPIC,
+      type: TOPIC_RESOURCE,
       name,
       configNames: ['max.message.bytes'],
     })),
