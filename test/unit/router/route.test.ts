@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeJob } from '../../../src/core/job.js';
 import { WebhookIndex } from '../../../src/core/matching.js';
 import { guaranteedBodyBytes, JOB_FIXED_BYTES_MAX, routeEvent } from '../../../src/core/route.js';
+import { kafkaTunables, maxJobBytes } from '../../../src/kafka/tunables.js';
 import { envelope, liveIndex } from './support.js';
 
 const NOW = 1_767_225_600_000;
@@ -58,6 +59,14 @@ describe('routeEvent', () => {
     expect(sizes[1]).toBe(largest); // the long id's job
     expect(routeEvent(e, index, NOW, { maxJobBytes: largest }).kind).toBe('jobs');
     expect(routeEvent(e, index, NOW, { maxJobBytes: largest - 1 }).kind).toBe('too_large');
+  });
+
+  it('derives the documented limits from the tunables table (README, docs/design.md)', () => {
+    const t = kafkaTunables();
+    expect(t.maxMessageBytes).toBe(1_048_576);
+    expect(maxJobBytes(t)).toBe(1_044_480);
+    expect(maxJobBytes(t, 900_000)).toBe(895_904); // a topic set lower by an operator wins
+    expect(guaranteedBodyBytes({ maxJobBytes: maxJobBytes(t) })).toBe(521_728);
   });
 
   it('always fits a body of the guaranteed size, even when every character escapes', () => {
