@@ -12,6 +12,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import type { Logger } from '../observability/logger.js';
+import { isDuplicateKey } from './errors.js';
 
 export interface SeenDoc {
   /** `<environment>/<event_id>` (an environment has no `/`). */
@@ -39,6 +40,22 @@ export function expiryModeAfter(createError: unknown): ExpiryMode {
   const code = (createError as { code?: unknown }).code;
   if (typeof code === 'number' && TTL_UNSUPPORTED_CODES.has(code)) return 'sweeper';
   throw createError;
+}
+
+/**
+ * The ids an unordered insertMany refused only because they exist already; [] when anything else
+ * failed too (then the whole error is thrown).
+ */
+function duplicateKeyIds(err: unknown, ids: readonly string[]): string[] {
+  const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  if (list.length === 0) return [];
+  const out: string[] = [];
+  for (const w of list as { code?: number; index?: number }[]) {
+    if (!isDuplicateKey(w) || typeof w.index !== 'number' || ids[w.index] === undefined) return [];
+    out.push(ids[w.index]!);
+  }
+  return out;
 }
 
 export function seenId(environment: string, eventId: string): string {
@@ -113,16 +130,28 @@ export class EventDedupe {
     return new Set(docs.map((d) => d._id));
   }
 
-  /** Remembers `ids` as routed at `now` (call only once their jobs are acknowledged). */
+  /**
+   * Remembers `ids` as routed at `now` (call only once their jobs are acknowledged). New marks are
+   * inserted in one unordered insertMany (FerretDB runs upserts one by one, ~30 ms each); marks that
+   * exist already (expired, not yet swept) are refreshed with one updateMany.
+   */
   async markRouted(ids: readonly string[], now: Date): Promise<void> {
     if (ids.length === 0) return;
     const expires_at = new Date(now.getTime() + this.#opts.windowMs);
-    await this.#col.bulkWrite(
-      [...new Set(ids)].map((_id) => ({
-        updateOne: { filter: { _id }, update: { $set: { seen_at: now, expires_at } }, upsert: true },
-      })),
-      { ordered: false },
-    );
+    const unique = [...new Set(ids)];
+    let existing: string[] = [];
+    try {
+      await this.#col.insertMany(
+        unique.map((_id) => ({ _id, seen_at: now, expires_at })),
+        { ordered: false },
+      );
+    } catch (err) {
+      existing = duplicateKeyIds(err, unique);
+      if (existing.length === 0) throw err;
+    }
+    if (existing.length > 0) {
+      await this.#col.updateMany({ _id: { $in: existing } }, { $set: { seen_at: now, expires_at } });
+    }
   }
 
   /** Deletes expired marks; returns how many. */

@@ -34,6 +34,11 @@ export interface BatchRouterOptions {
   readonly budgetBytes: number;
   /** Pause before re-reading a partition after a retriable failure, milliseconds. */
   readonly retryDelayMs: number;
+  /**
+   * Longest wait for one dedupe lookup or write, milliseconds: past it the batch goes on without
+   * (duplicates possible, never a loss), so a slow store never outlasts the group session.
+   */
+  readonly dedupeTimeoutMs: number;
   readonly now: () => number;
 }
 
@@ -197,7 +202,7 @@ export class BatchRouter {
     for (const d of decoded)
       if ('envelope' in d) ids.push(seenId(d.envelope.environment, d.envelope.event_id));
     try {
-      const seen = await dedupe.seen(ids, new Date(nowMs));
+      const seen = await withDeadline(dedupe.seen(ids, new Date(nowMs)), this.#opts.dedupeTimeoutMs);
       this.#dedupeRecovered();
       return seen;
     } catch (err) {
@@ -210,7 +215,7 @@ export class BatchRouter {
     const dedupe = this.#opts.dedupe;
     if (dedupe === null || ids.length === 0) return;
     try {
-      await dedupe.markRouted(ids, new Date(nowMs));
+      await withDeadline(dedupe.markRouted(ids, new Date(nowMs)), this.#opts.dedupeTimeoutMs);
       this.#dedupeRecovered();
     } catch (err) {
       this.#dedupeFailed(err, 'recording');
@@ -231,6 +236,16 @@ export class BatchRouter {
     this.#dedupeFailing = false;
     this.#log.info('MongoDB reachable again; ingest deduplication resumed');
   }
+}
+
+/** `work`, or a rejection once `ms` have passed (the work itself goes on and settles unobserved). */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`MongoDB did not answer within ${ms} ms`)), ms);
+  });
+  work.catch(() => {});
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 function nextOffset(acked: string | null, first: string | undefined): string | undefined {

@@ -72,6 +72,8 @@ export class Router {
       limits: { maxJobBytes: limit },
       budgetBytes: tunables.maxProduceRequestBytes,
       retryDelayMs: this.#opts.retryDelayMs ?? 2_000,
+      // A fifth of the session: the batch still heartbeats in time after a lookup and a write.
+      dedupeTimeoutMs: Math.max(500, Math.floor(tunables.sessionTimeoutMs / 5)),
       now: Date.now,
     });
     this.#consumer = new RoutingConsumer({

@@ -43,4 +43,26 @@ describe('ingest dedupe store on the test server (FerretDB here, MongoDB 7 elsew
     now = new Date(now.getTime() + HOUR + 1);
     await waitFor(async () => (await col.countDocuments()) === 0, { message: 'expired mark swept' });
   });
+
+  it('marks again an event whose mark expired but was not swept yet (one insert, one update)', async () => {
+    const { db } = await r.mongo();
+    const d = r.add(
+      new EventDedupe(db, {
+        windowMs: HOUR,
+        logger: testLogger,
+        mode: 'sweeper',
+        sweepIntervalMs: 3_600_000,
+      }),
+      (x) => x.close(),
+    );
+    await d.start();
+    const t0 = new Date('2026-12-07T12:00:00Z');
+    const t1 = new Date(t0.getTime() + 2 * HOUR);
+    const [a, b] = [seenId('prod', 'evt_a'), seenId('prod', 'evt_b')];
+    await d.markRouted([a], t0);
+    expect(await d.seen([a, b], t1)).toEqual(new Set());
+    await d.markRouted([a, b, b], t1);
+    expect(await d.seen([a, b], t1)).toEqual(new Set([a, b]));
+    expect(await db.collection('events_seen').countDocuments()).toBe(2);
+  });
 });

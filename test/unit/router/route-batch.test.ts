@@ -7,13 +7,14 @@ import { testLogger } from '../../support/helpers.js';
 import { batchOf, connectionError, envelope, fakeProducer, kafkaMessage, liveIndex } from './support.js';
 
 /** A dedupe double: ids in `marked` are "seen"; records every call. */
-function fakeDedupe(opts: { failLookups?: boolean } = {}) {
+function fakeDedupe(opts: { failLookups?: boolean; hang?: boolean } = {}) {
   const marked = new Set<string>();
   const calls: string[] = [];
   const dedupe = {
     async seen(ids: readonly string[]) {
       calls.push(`seen ${ids.length}`);
       if (opts.failLookups) throw new Error('MongoDB down');
+      if (opts.hang) await new Promise(() => {});
       return new Set(ids.filter((id) => marked.has(id)));
     },
     async markRouted(ids: readonly string[]) {
@@ -36,6 +37,7 @@ function router(f: ReturnType<typeof fakeProducer>, dedupe: EventDedupe | null, 
     limits: { maxJobBytes: 1_044_480 },
     budgetBytes: 786_432,
     retryDelayMs: 2_000,
+    dedupeTimeoutMs: 200,
     now: () => 1_767_225_600_000,
   });
 }
@@ -122,6 +124,14 @@ describe('BatchRouter', () => {
     const f = fakeProducer();
     const d = fakeDedupe({ failLookups: true });
     d.marked.add('prod/a');
+    const { batch } = batchOf([kafkaMessage(0, envelope({ event_id: 'a' }))]);
+    expect(await router(f, d.dedupe).handle(batch)).toEqual({ last: '0' });
+    expect(f.on('deliveries')).toHaveLength(2);
+  });
+
+  it('goes on without deduplication when MongoDB does not answer within the deadline', async () => {
+    const f = fakeProducer();
+    const d = fakeDedupe({ hang: true });
     const { batch } = batchOf([kafkaMessage(0, envelope({ event_id: 'a' }))]);
     expect(await router(f, d.dedupe).handle(batch)).toEqual({ last: '0' });
     expect(f.on('deliveries')).toHaveLength(2);
