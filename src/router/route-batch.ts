@@ -51,6 +51,11 @@ export class BatchRouter {
   readonly #log: Logger;
   /** Set while MongoDB refuses dedupe queries, so the warning is logged once per outage. */
   #dedupeFailing = false;
+  /**
+   * Dedupe operations past their deadline and still running: while there are any, batches skip
+   * deduplication rather than pile more work on a store that is already behind.
+   */
+  #overdue = 0;
 
   constructor(opts: BatchRouterOptions) {
     this.#opts = opts;
@@ -202,7 +207,7 @@ export class BatchRouter {
     for (const d of decoded)
       if ('envelope' in d) ids.push(seenId(d.envelope.environment, d.envelope.event_id));
     try {
-      const seen = await withDeadline(dedupe.seen(ids, new Date(nowMs)), this.#opts.dedupeTimeoutMs);
+      const seen = await this.#bounded(() => dedupe.seen(ids, new Date(nowMs)));
       this.#dedupeRecovered();
       return seen;
     } catch (err) {
@@ -215,11 +220,26 @@ export class BatchRouter {
     const dedupe = this.#opts.dedupe;
     if (dedupe === null || ids.length === 0) return;
     try {
-      await withDeadline(dedupe.markRouted(ids, new Date(nowMs)), this.#opts.dedupeTimeoutMs);
+      await this.#bounded(() => dedupe.markRouted(ids, new Date(nowMs)));
       this.#dedupeRecovered();
     } catch (err) {
       this.#dedupeFailed(err, 'recording');
     }
+  }
+
+  /** Runs a dedupe operation within the deadline; refuses to start one while others are overdue. */
+  #bounded<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#overdue > 0) {
+      return Promise.reject(new Error('earlier dedupe queries are still running past their deadline'));
+    }
+    const work = operation();
+    return withDeadline(work, this.#opts.dedupeTimeoutMs, () => {
+      this.#overdue++;
+      const settled = () => {
+        this.#overdue--;
+      };
+      work.then(settled, settled);
+    });
   }
 
   #dedupeFailed(err: unknown, what: string): void {
@@ -238,11 +258,17 @@ export class BatchRouter {
   }
 }
 
-/** `work`, or a rejection once `ms` have passed (the work itself goes on and settles unobserved). */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+/**
+ * `work`, or a rejection once `ms` have passed; `onLate` is called then (the work itself goes on
+ * and settles unobserved).
+ */
+function withDeadline<T>(work: Promise<T>, ms: number, onLate: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`MongoDB did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      onLate();
+      reject(new Error(`MongoDB did not answer within ${ms} ms`));
+    }, ms);
   });
   work.catch(() => {});
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));

@@ -133,8 +133,14 @@ describe('BatchRouter', () => {
     const f = fakeProducer();
     const d = fakeDedupe({ hang: true });
     const { batch } = batchOf([kafkaMessage(0, envelope({ event_id: 'a' }))]);
-    expect(await router(f, d.dedupe).handle(batch)).toEqual({ last: '0' });
+    const r = router(f, d.dedupe);
+    expect(await r.handle(batch)).toEqual({ last: '0' });
     expect(f.on('deliveries')).toHaveLength(2);
+    // While that lookup still runs, later batches do not start another one.
+    expect(await r.handle(batchOf([kafkaMessage(1, envelope({ event_id: 'b' }))]).batch)).toEqual({
+      last: '1',
+    });
+    expect(d.calls).toEqual(['seen 1']);
   });
 
   it('marks unmatched events too (a completed route), but not quarantined ones', async () => {
