@@ -37,6 +37,8 @@ export interface JobSinkOptions {
     error: HookstreamError,
     withValue: boolean,
   ) => { topic: string; message: Message };
+  /** Kafka refused even the headers-only quarantine record of the event at `offset`. */
+  readonly onUnquarantinable?: (offset: string, kafkaError: string) => void;
   /** Counts produced jobs, by topic. */
   readonly onAcked?: (topic: string, count: number) => void;
 }
@@ -148,7 +150,14 @@ export class JobSink {
     } catch (err) {
       if (recordRefusal(err) === null) throw err;
       // The event's own bytes are refused on events.invalid too: keep its coordinates and reason.
-      await this.#send([{ offset, ...this.#opts.quarantine(offset, error, false), bytes: 0 }]);
+      try {
+        await this.#send([{ offset, ...this.#opts.quarantine(offset, error, false), bytes: 0 }]);
+      } catch (again) {
+        const refused = recordRefusal(again);
+        if (refused === null) throw again;
+        // Never stall on it: the event stays readable in its source topic at this offset.
+        this.#opts.onUnquarantinable?.(offset, refused);
+      }
     }
   }
 }

@@ -15,6 +15,7 @@ import { type EventDedupe, seenId } from '../mongo/dedupe.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import type { EventDecoder } from './decode.js';
+import { DedupeGuard } from './dedupe-guard.js';
 import { JobSink } from './job-sink.js';
 import type { LiveWebhookIndex } from './live-index.js';
 import { asHookstreamError, type QuarantineContext, quarantineRecord } from './quarantine.js';
@@ -49,24 +50,20 @@ type Decoded =
 export class BatchRouter {
   readonly #opts: BatchRouterOptions;
   readonly #log: Logger;
-  /** Set while MongoDB refuses dedupe queries, so the warning is logged once per outage. */
-  #dedupeFailing = false;
-  /**
-   * Dedupe operations past their deadline and still running: while there are any, batches skip
-   * deduplication rather than pile more work on a store that is already behind.
-   */
-  #overdue = 0;
+  /** null: deduplication off. */
+  readonly #dedupe: DedupeGuard | null;
 
   constructor(opts: BatchRouterOptions) {
     this.#opts = opts;
     this.#log = opts.logger;
+    this.#dedupe = opts.dedupe && new DedupeGuard(opts.dedupe, opts.dedupeTimeoutMs, opts.logger);
   }
 
   async handle(batch: RoutingBatch): Promise<BatchOutcome> {
     const { topic, partition } = batch;
     const nowMs = this.#opts.now();
     const { decoded, retryable } = await this.#decodeAll(batch);
-    const seen = await this.#seen(decoded, nowMs);
+    const seen = (await this.#dedupe?.seen(idsOf(decoded), nowMs)) ?? new Set<string>();
     const qctx: QuarantineContext = {
       topic,
       partition,
@@ -86,6 +83,19 @@ export class BatchRouter {
           message: quarantineRecord(error, d.message, qctx, { ...(eventId ? { eventId } : {}), withValue }),
         };
       },
+      onUnquarantinable: (offset, kafkaError) => {
+        const d = byOffset.get(offset)!;
+        this.#log.error(
+          {
+            ...('envelope' in d ? { event_id: d.envelope.event_id } : {}),
+            topic,
+            partition,
+            offset,
+            kafka_error: kafkaError,
+          },
+          'events.invalid refused even the quarantine record without the event; the event stays only in its source topic',
+        );
+      },
       onAcked: (t, n) => {
         if (t === this.#opts.deliveriesTopic) metrics.eventsMatched.inc(n);
       },
@@ -102,7 +112,7 @@ export class BatchRouter {
           await sink.add(offset, this.#opts.invalidTopic, quarantineRecord(d.error, d.message, qctx));
         } else {
           const id = seenId(d.envelope.environment, d.envelope.event_id);
-          if (this.#opts.dedupe !== null && (seen.has(id) || inBatch.has(id))) {
+          if (this.#dedupe !== null && (seen.has(id) || inBatch.has(id))) {
             metrics.eventsDuplicate.inc();
             this.#log.debug(
               {
@@ -133,7 +143,7 @@ export class BatchRouter {
     const last = sink.ackedThrough;
     if (last !== null) {
       const done = routed.filter((r) => r.offset <= BigInt(last) && !sink.refused(String(r.offset)));
-      await this.#mark(
+      await this.#dedupe?.mark(
         done.map((r) => r.id),
         nowMs,
       );
@@ -198,80 +208,12 @@ export class BatchRouter {
       }
     }
   }
-
-  /** Ids already routed within the window; on a MongoDB failure none (duplicates, never a loss). */
-  async #seen(decoded: readonly Decoded[], nowMs: number): Promise<Set<string>> {
-    const dedupe = this.#opts.dedupe;
-    if (dedupe === null) return new Set();
-    const ids: string[] = [];
-    for (const d of decoded)
-      if ('envelope' in d) ids.push(seenId(d.envelope.environment, d.envelope.event_id));
-    try {
-      const seen = await this.#bounded(() => dedupe.seen(ids, new Date(nowMs)));
-      this.#dedupeRecovered();
-      return seen;
-    } catch (err) {
-      this.#dedupeFailed(err, 'looking up');
-      return new Set();
-    }
-  }
-
-  async #mark(ids: readonly string[], nowMs: number): Promise<void> {
-    const dedupe = this.#opts.dedupe;
-    if (dedupe === null || ids.length === 0) return;
-    try {
-      await this.#bounded(() => dedupe.markRouted(ids, new Date(nowMs)));
-      this.#dedupeRecovered();
-    } catch (err) {
-      this.#dedupeFailed(err, 'recording');
-    }
-  }
-
-  /** Runs a dedupe operation within the deadline; refuses to start one while others are overdue. */
-  #bounded<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.#overdue > 0) {
-      return Promise.reject(new Error('earlier dedupe queries are still running past their deadline'));
-    }
-    const work = operation();
-    return withDeadline(work, this.#opts.dedupeTimeoutMs, () => {
-      this.#overdue++;
-      const settled = () => {
-        this.#overdue--;
-      };
-      work.then(settled, settled);
-    });
-  }
-
-  #dedupeFailed(err: unknown, what: string): void {
-    if (this.#dedupeFailing) return;
-    this.#dedupeFailing = true;
-    this.#log.warn(
-      { err },
-      `${what} routed events in MongoDB failed; routing goes on without deduplication (repeats are delivered again)`,
-    );
-  }
-
-  #dedupeRecovered(): void {
-    if (!this.#dedupeFailing) return;
-    this.#dedupeFailing = false;
-    this.#log.info('MongoDB reachable again; ingest deduplication resumed');
-  }
 }
 
-/**
- * `work`, or a rejection once `ms` have passed; `onLate` is called then (the work itself goes on
- * and settles unobserved).
- */
-function withDeadline<T>(work: Promise<T>, ms: number, onLate: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onLate();
-      reject(new Error(`MongoDB did not answer within ${ms} ms`));
-    }, ms);
-  });
-  work.catch(() => {});
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+function idsOf(decoded: readonly Decoded[]): string[] {
+  const ids: string[] = [];
+  for (const d of decoded) if ('envelope' in d) ids.push(seenId(d.envelope.environment, d.envelope.event_id));
+  return ids;
 }
 
 function nextOffset(acked: string | null, first: string | undefined): string | undefined {

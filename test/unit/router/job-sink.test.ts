@@ -99,6 +99,23 @@ describe('JobSink', () => {
     expect(sink.ackedThrough).toBe('7');
   });
 
+  it('moves on when even the headers-only quarantine record is refused, saying so', async () => {
+    const f = fakeProducer(() => brokerError('INVALID_RECORD'));
+    const lost: string[] = [];
+    const sink = new JobSink({
+      producer: f.producer,
+      budgetBytes: 10 * 1024,
+      heartbeat: async () => {},
+      quarantine: () => ({ topic: 'invalid', message: { value: null } }),
+      onUnquarantinable: (offset, kafkaError) => lost.push(`${offset} ${kafkaError}`),
+    });
+    await sink.add('4', 'deliveries', { value: kb(1) });
+    sink.eventDone('4');
+    await sink.flush();
+    expect(lost).toEqual(['4 INVALID_RECORD']);
+    expect(sink.ackedThrough).toBe('4');
+  });
+
   it('throws a retriable failure and keeps the prefix acknowledged before it', async () => {
     let down = false;
     const f = fakeProducer(() => (down ? connectionError() : null));
