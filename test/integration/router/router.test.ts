@@ -58,6 +58,15 @@ describe('router: never stalls, routes an event once (real Kafka and MongoDB)', 
       'hookstream-source-topic': p.eventTopic,
     });
     expect(invalid[0]!.value!.length).toBe(size);
+    // Both offsets are committed: the partition moved past the big event.
+    const admin = await r.admin();
+    await waitFor(
+      async () => {
+        const [t] = await admin.fetchOffsets({ groupId: p.names.routerGroup, topics: [p.eventTopic] });
+        return t!.partitions[0]!.offset === '2';
+      },
+      { message: 'router committed past both events' },
+    );
   }, 60_000);
 
   it('delivers an event produced twice upstream once per matching webhook', async () => {
