@@ -42,7 +42,7 @@ export async function topicsCreateCommand(cli: Cli, opts: TopicsOptions): Promis
       const state = result.created.includes(p.topic) ? 'created' : 'exists ';
       const days = (p.retentionMs / 86_400_000).toFixed(1);
       cli.out(
-        `${state} ${p.topic}  partitions=${p.partitions} replication=${p.replication} retention=${days}d\n`,
+        `${state} ${p.topic}  partitions=${p.partitions} replication=${p.replication} retention=${days}d${p.maxMessageBytes === undefined ? '' : ` max.message.bytes=${p.maxMessageBytes}`}\n`,
       );
     }
     for (const t of cfg.eventTopics.filter((x) => !existing.has(x))) {

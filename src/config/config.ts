@@ -368,6 +368,11 @@ function duration(env: Env, name: VariableName): number {
   }
 }
 
+/** A duration where a bare `0` (no unit) is documented to mean "off". */
+function durationOrOff(env: Env, name: VariableName): number {
+  return str(env, name).trim() === '0' ? 0 : duration(env, name);
+}
+
 /**
  * 32 bytes, written exactly as 64 hex characters or as the 44-character base64 of 32 bytes; anything
  * else (a passphrase, loose or truncated base64) is refused, naming only the length.
@@ -596,7 +601,7 @@ export function loadConfig(
     secretOverlapMs: duration(env, 'HOOKSTREAM_SECRET_OVERLAP'),
     deliveryRecords: mode,
     senderMaxInflightBytes: int(env, 'HOOKSTREAM_SENDER_MAX_INFLIGHT_BYTES', 1_048_576, 4_294_967_296),
-    dedupeWindowMs: duration(env, 'HOOKSTREAM_DEDUPE_WINDOW'),
+    dedupeWindowMs: durationOrOff(env, 'HOOKSTREAM_DEDUPE_WINDOW'),
     maxWebhooksPerEnvironment: int(env, 'HOOKSTREAM_MAX_WEBHOOKS_PER_ENVIRONMENT', 1, 100_000),
     disableAfterMs,
     disableMinAttempts: int(env, 'HOOKSTREAM_DISABLE_MIN_ATTEMPTS', 1, 1_000_000),

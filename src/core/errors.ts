@@ -41,6 +41,12 @@ export const ERROR_CODES = {
   SIGNATURE_INVALID: { retriable: false, httpStatus: 401 },
   /** A correctly signed delivery whose timestamp is outside the tolerance (replay protection). */
   TIMESTAMP_OUT_OF_TOLERANCE: { retriable: false, httpStatus: 401 },
+  /** An event's delivery job would exceed the topic's `max.message.bytes` (details: `size`, `limit`, bytes). */
+  JOB_TOO_LARGE: { retriable: false, httpStatus: 413 },
+  /** Kafka refused an event's job for good (details: `kafka_error`, the broker's error type). */
+  JOB_REFUSED: { retriable: false, httpStatus: 500 },
+  /** A per-environment quota is used up (details: `limit`), e.g. HOOKSTREAM_MAX_WEBHOOKS_PER_ENVIRONMENT. */
+  LIMIT_EXCEEDED: { retriable: false, httpStatus: 422 },
 } as const satisfies Record<string, { readonly retriable: boolean; readonly httpStatus: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,6 +6,7 @@
  * starts with `F.` (`vendor.*` matches `vendor.created`). Matching is purely textual: subscriptions
  * are validated when a webhook is registered (`isValidSubscription`), not here.
  */
+import type { Envelope } from './envelope.js';
 import { EVENT_TYPES } from './event-types.js';
 
 export interface MatchableWebhook {
@@ -89,4 +90,12 @@ export class WebhookIndex {
     // hostile input cannot grow the index.
     return env.resolved.get(eventType) ?? env.compute(eventType);
   }
+}
+
+/**
+ * The webhooks an event goes to: a pure function of the index and the envelope, so per-webhook
+ * conditions on the payload can be evaluated here too.
+ */
+export function matchEnvelope(index: WebhookIndex, envelope: Envelope): readonly string[] {
+  return index.match(envelope.environment, envelope.event_type);
 }

@@ -2,8 +2,11 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { TopicNames } from '../config/topics.js';
 import type { Tier } from '../core/retry-policy.js';
+import { kafkaTunables } from './tunables.js';
 
 const DAY_MS = 86_400_000;
+/** kafkajs' `ConfigResourceTypes.TOPIC` (kafkajs is CommonJS: that enum is not an ES named export). */
+const TOPIC_RESOURCE = 2;
 
 export interface TopicPlan {
   readonly topic: string;
@@ -11,6 +14,11 @@ export interface TopicPlan {
   readonly replication: number;
   /** Retention, milliseconds. */
   readonly retentionMs: number;
+  /**
+   * `max.message.bytes`, bytes; set on every topic hookstream owns (the router sizes jobs by it).
+   * Absent: the broker's default (event topics belong to their producers).
+   */
+  readonly maxMessageBytes?: number;
 }
 
 /**
@@ -20,14 +28,16 @@ export interface TopicPlan {
  */
 export function planTopics(
   names: TopicNames,
-  opts: { partitions: number; replication: number; retentionMs?: number },
+  opts: { partitions: number; replication: number; retentionMs?: number; maxMessageBytes?: number },
 ): TopicPlan[] {
   const base = opts.retentionMs ?? 7 * DAY_MS;
+  const maxMessageBytes = opts.maxMessageBytes ?? kafkaTunables().maxMessageBytes;
   const plan = (topic: string, retentionMs: number): TopicPlan => ({
     topic,
     partitions: opts.partitions,
     replication: opts.replication,
     retentionMs,
+    maxMessageBytes,
   });
   return [
     plan(names.deliveries, base),
@@ -53,7 +63,12 @@ export async function ensureTopics(admin: Admin, plans: readonly TopicPlan[]): P
       topic: p.topic,
       numPartitions: p.partitions,
       replicationFactor: p.replication,
-      configEntries: [{ name: 'retention.ms', value: String(p.retentionMs) }],
+      configEntries: [
+        { name: 'retention.ms', value: String(p.retentionMs) },
+        ...(p.maxMessageBytes === undefined
+          ? []
+          : [{ name: 'max.message.bytes', value: String(p.maxMessageBytes) }]),
+      ],
     }));
     try {
       await admin.createTopics({ topics, waitForLeaders: true });
@@ -66,4 +81,29 @@ export async function ensureTopics(admin: Admin, plans: readonly TopicPlan[]): P
     created: missing.map((p) => p.topic),
     existing: plans.filter((p) => existing.has(p.topic)).map((p) => p.topic),
   };
+}
+
+/**
+ * The smallest `max.message.bytes` among `topics` as the broker reports it (topic setting or broker
+ * default), bytes; null when none of them could be described.
+ */
+export async function smallestMaxMessageBytes(
+  admin: Admin,
+  topics: readonly string[],
+): Promise<number | null> {
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({
+      type: TOPIC_RESOURCE,
+      name,
+      configNames: ['max.message.bytes'],
+    })),
+  });
+  let smallest: number | null = null;
+  for (const r of resources) {
+    if (r.errorCode !== 0) continue;
+    const value = Number(r.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+    if (Number.isSafeInteger(value) && value > 0 && (smallest === null || value < smallest)) smallest = value;
+  }
+  return smallest;
 }

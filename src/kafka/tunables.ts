@@ -32,6 +32,18 @@ export interface KafkaTunables {
    * `message.max.bytes` (1 MiB default) with room for the batch overhead. @default 786_432 (768 KiB)
    */
   readonly maxProduceRequestBytes: number;
+  /**
+   * `max.message.bytes` that `topics create` sets on every hookstream topic, bytes: the largest
+   * record batch the broker accepts there. The router refuses (`job_too_large`) any job whose
+   * record would not fit, leaving `jobHeadroomBytes`. @default 1_048_576 (1 MiB)
+   */
+  readonly maxMessageBytes: number;
+  /**
+   * Room kept below `maxMessageBytes` for what a job gains after the router: record-batch framing
+   * (~70 B), key, the sender's dead-letter headers, `attempt`/`first_attempt_at`/`replay` growing
+   * on retries and replays, bytes. @default 4_096
+   */
+  readonly jobHeadroomBytes: number;
   /** How long a produced message waits for company before its batch is sent, milliseconds. @default 2 */
   readonly lingerMs: number;
   /** Messages per produce batch at most. @default 500 */
@@ -53,11 +65,18 @@ export function kafkaTunables(opts: { readonly sessionTimeoutMs?: number } = {})
     maxBytes: 10_485_760,
     commitIntervalMs: 1_000,
     maxProduceRequestBytes: 786_432,
+    maxMessageBytes: 1_048_576,
+    jobHeadroomBytes: 4_096,
     lingerMs: 2,
     maxProduceBatch: 500,
     connectionTimeoutMs: 3_000,
     requestTimeoutMs: 30_000,
   });
+}
+
+/** Largest encoded job the router produces, bytes: `maxMessageBytes − jobHeadroomBytes`. */
+export function maxJobBytes(t: KafkaTunables, topicMaxMessageBytes: number = t.maxMessageBytes): number {
+  return Math.min(t.maxMessageBytes, topicMaxMessageBytes) - t.jobHeadroomBytes;
 }
 
 /** kafkajs consumer settings for a group, from the table. Offsets are always committed by hookstream. */

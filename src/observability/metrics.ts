@@ -93,6 +93,11 @@ export const metrics = {
     help: 'Valid domain events that matched no webhook.',
     registers: [registry],
   }),
+  eventsDuplicate: new Counter({
+    name: 'hookstream_events_duplicate_total',
+    help: 'Domain events skipped because the same (environment, event_id) was routed within HOOKSTREAM_DEDUPE_WINDOW.',
+    registers: [registry],
+  }),
   eventsInvalid: new Counter({
     name: 'hookstream_events_invalid_total',
     help: 'Domain events quarantined to events.invalid, by reason.',

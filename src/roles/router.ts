@@ -4,6 +4,7 @@ import { HookstreamError } from '../core/errors.js';
 import { createKafka } from '../kafka/client.js';
 import { createSchemaRegistry } from '../kafka/schema-registry.js';
 import { kafkaTunables } from '../kafka/tunables.js';
+import { EventDedupe } from '../mongo/dedupe.js';
 import { ensureWebhookIndexes } from '../mongo/webhooks.js';
 import { reportOwnLag } from '../observability/lag-owner.js';
 import { createEventDecoder } from '../router/decode.js';
@@ -19,6 +20,13 @@ export async function startRouter({ config, logger, signal, ops, started }: Role
   const index = new LiveWebhookIndex(mongo.db, logger, config.webhookRefreshMs);
   await index.start(signal);
   const names = topicNames(config.topicPrefix, config.tiers);
+  // Off with HOOKSTREAM_DEDUPE_WINDOW=0. Closed after the router (started before it).
+  const dedupe =
+    config.dedupeWindowMs > 0 ? new EventDedupe(mongo.db, { windowMs: config.dedupeWindowMs, logger }) : null;
+  if (dedupe) {
+    await dedupe.start();
+    started.push({ name: 'dedupe sweeper', close: async () => dedupe.close() });
+  }
   const registry = config.schemaRegistry ? createSchemaRegistry(config.schemaRegistry) : null;
   const router = new Router({
     kafka: createKafka({
@@ -31,10 +39,12 @@ export async function startRouter({ config, logger, signal, ops, started }: Role
     logger,
     decoder: createEventDecoder(registry),
     webhooks: index,
+    dedupe,
     eventTopics: config.eventTopics,
     groupId: names.routerGroup,
     deliveriesTopic: names.deliveries,
     invalidTopic: names.eventsInvalid,
+    jobTopics: [...names.retry.map((r) => r.topic), names.deadLetter],
   });
   await router.start();
   started.push({ name: 'router', close: () => router.close() });

@@ -17,7 +17,9 @@ export type Enqueue = (jobs: readonly DeliveryJob[]) => Promise<void>;
 export type ServiceConfig = Pick<
   Config,
   'secretKey' | 'allowHttp' | 'allowPrivateTargets' | 'secretOverlapMs'
->;
+> &
+  /** Absent: the default of HOOKSTREAM_MAX_WEBHOOKS_PER_ENVIRONMENT (200). */
+  Partial<Pick<Config, 'maxWebhooksPerEnvironment'>>;
 
 export interface ServiceContext {
   readonly db: Db;

@@ -9,6 +9,7 @@ import { ENVIRONMENT_RE } from '../core/envelope.js';
 import { HookstreamError } from '../core/errors.js';
 import { isValidSubscription } from '../core/event-types.js';
 import { newId } from '../core/ids.js';
+import { mapMongoError } from '../mongo/errors.js';
 import {
   findWebhook,
   insertWebhook,
@@ -17,7 +18,7 @@ import {
   softDeleteWebhook,
   updateWebhookIfUnchanged,
 } from '../mongo/webhook-admin.js';
-import type { WebhookDoc } from '../mongo/webhooks.js';
+import { type WebhookDoc, webhooksCollection } from '../mongo/webhooks.js';
 import { encryptSecret, upgradeSecret } from '../security/secret-box.js';
 import { checkText } from '../security/text.js';
 import { requireSecretKey, type ServiceContext } from './context.js';
@@ -29,6 +30,8 @@ export const SECRET_BYTES = 32;
 export const SECRET_PREFIX = 'whsec_';
 export const MAX_EVENT_TYPES = 50;
 export const MAX_DESCRIPTION_LENGTH = 500;
+/** Webhooks one environment may have unless HOOKSTREAM_MAX_WEBHOOKS_PER_ENVIRONMENT says otherwise. */
+export const DEFAULT_MAX_WEBHOOKS_PER_ENVIRONMENT = 200;
 /** Attempts at a read-modify-write before answering CONFLICT. */
 const UPDATE_ATTEMPTS = 3;
 
@@ -151,6 +154,7 @@ export async function createWebhook(
   const eventTypes = checkEventTypes(input.event_types);
   const description = checkDescription(input.description);
   const url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup, refusalLog(ctx, environment));
+  await checkWebhookQuota(ctx, environment);
   const now = ctx.now();
   const secret = newSecret(ctx);
   const enabled = input.enabled ?? true;
@@ -172,6 +176,27 @@ export async function createWebhook(
   await insertWebhook(ctx.db, doc);
   ctx.logger.info({ webhook_id: doc._id, environment, event_types: eventTypes }, 'webhook created');
   return { ...toWebhookView(doc, now), secret };
+}
+
+/**
+ * LIMIT_EXCEEDED when the environment already has its maximum of (undeleted) webhooks: a router
+ * fans every event out to all of them. Concurrent creates may pass it by the number in flight.
+ */
+async function checkWebhookQuota(ctx: ServiceContext, environment: string): Promise<void> {
+  const limit = ctx.config.maxWebhooksPerEnvironment ?? DEFAULT_MAX_WEBHOOKS_PER_ENVIRONMENT;
+  let count: number;
+  try {
+    count = await webhooksCollection(ctx.db).countDocuments({ environment, deleted: { $ne: true } });
+  } catch (err) {
+    throw mapMongoError(err, `webhooks of ${environment}`);
+  }
+  if (count >= limit) {
+    throw new HookstreamError(
+      'LIMIT_EXCEEDED',
+      `environment ${environment} already has ${count} webhooks, the most allowed (HOOKSTREAM_MAX_WEBHOOKS_PER_ENVIRONMENT=${limit}); delete one first`,
+      { details: { field: 'environment', limit } },
+    );
+  }
 }
 
 export async function getWebhook(ctx: ServiceContext, environment: string, id: string): Promise<WebhookView> {

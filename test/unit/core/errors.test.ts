@@ -34,6 +34,8 @@ describe('ERROR_CODES', () => {
     ['PAYLOAD_TOO_LARGE', 413],
     ['STORE_UNAVAILABLE', 503],
     ['BAD_REQUEST', 400],
+    ['LIMIT_EXCEEDED', 422],
+    ['JOB_TOO_LARGE', 413],
   ] as const)('%s answers HTTP %i', (code, status) => {
     expect(new HookstreamError(code, 'x').httpStatus).toBe(status);
   });

@@ -25,6 +25,11 @@ describe('planTopics', () => {
     }
     expect(plan.find((p) => p.topic === 'hookstream.retry.2d')!.retentionMs).toBe(8 * 86_400_000);
     expect(plan.every((p) => p.partitions === 12 && p.replication === 3)).toBe(true);
+    // Every topic a job or a quarantined event goes to has its record size limit set explicitly.
+    expect(plan.every((p) => p.maxMessageBytes === 1_048_576)).toBe(true);
+    expect(
+      planTopics(names, { partitions: 1, replication: 1, maxMessageBytes: 2_000_000 })[0]!.maxMessageBytes,
+    ).toBe(2_000_000);
   });
 });
 
