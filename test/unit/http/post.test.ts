@@ -107,7 +107,7 @@ describe('HttpClient.post', () => {
   });
 
   it('does not follow redirects', async () => {
-    handler = (req, res) => {
+    handler = (_req, res) => {
       res.writeHead(302, { location: '/elsewhere' });
       res.end();
     };

@@ -1,9 +1,9 @@
 /**
- * Commit bookkeeping for one partition. Jobs are dispatched in offset order but finish in any
+ * The commit watermark of one partition. Jobs are dispatched in offset order but finish in any
  * order; the committable offset is the lowest job not yet finished (or one past the last
  * dispatched when none is pending), so a crash never skips an unfinished job.
  */
-export class PartitionProgress {
+export class PartitionWatermark {
   /** Dispatched offsets not yet finished, in dispatch (= offset) order. */
   readonly #pending: number[] = [];
   readonly #finished = new Set<number>();
@@ -46,58 +46,5 @@ export class PartitionProgress {
 
   markCommitted(offset: number): void {
     if (offset > this.#committed) this.#committed = offset;
-  }
-}
-
-/**
- * A counting semaphore for the in-flight window. `acquire` waits for a slot, calling `whileWaiting`
- * (the consumer heartbeat) every `tickMs` so a long wait never costs the group membership.
- */
-export class Window {
-  #free: number;
-  readonly #waiters: (() => void)[] = [];
-
-  constructor(readonly size: number) {
-    this.#free = size;
-  }
-
-  get inUse(): number {
-    return this.size - this.#free;
-  }
-
-  async acquire(whileWaiting?: () => Promise<void>, tickMs = 1_000): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return;
-    }
-    let granted = false;
-    const slot = new Promise<void>((resolve) =>
-      this.#waiters.push(() => {
-        granted = true;
-        resolve();
-      }),
-    );
-    while (!granted) {
-      await Promise.race([slot, new Promise((r) => setTimeout(r, tickMs))]);
-      if (!granted && whileWaiting) await whileWaiting().catch(() => {});
-    }
-  }
-
-  /** Takes a slot if one is free right now; never waits. */
-  tryAcquire(): boolean {
-    if (this.#free === 0 || this.#waiters.length > 0) return false;
-    this.#free--;
-    return true;
-  }
-
-  release(): void {
-    const next = this.#waiters.shift();
-    if (next) next();
-    else this.#free++;
-  }
-
-  /** Resolves when every slot is free again. */
-  async idle(pollMs = 20): Promise<void> {
-    while (this.#free < this.size) await new Promise((r) => setTimeout(r, pollMs));
   }
 }
