@@ -15,8 +15,9 @@ import { backoffMs, REDO_BACKOFF } from '../core/backoff.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import { type Budget, InFlight, type InFlightOptions } from './in-flight.js';
+import { PauseTimers } from './pauses.js';
 import { consumerConfig, type KafkaTunables } from './tunables.js';
-import { PartitionWatermark } from './watermark.js';
+import { type PartitionWatermark, Watermarks } from './watermark.js';
 
 /** What a handler gets with each job. */
 export interface HandleContext {
@@ -62,6 +63,15 @@ export interface DueConsumerOptions<J> extends InFlightOptions {
   readonly drainMs?: number;
 }
 
+/** What `close()` did. */
+export interface StopSummary {
+  readonly inFlightAtStop: number;
+  /** Every running job settled within the drain time (else the rest were aborted, uncommitted). */
+  readonly drained: boolean;
+  /** Partition → the offset committed at stop. */
+  readonly committed: Record<number, number>;
+}
+
 /** Bytes a job holds beyond its message value (decoded fields, bookkeeping). */
 const JOB_OVERHEAD_BYTES = 1_024;
 
@@ -70,21 +80,23 @@ export class DueConsumer<J> {
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #inFlight: InFlight;
-  readonly #marks = new Map<number, PartitionWatermark>();
-  readonly #resumeTimers = new Map<number, NodeJS.Timeout>();
+  readonly #marks: Watermarks;
+  readonly #pauses: PauseTimers;
   readonly #running = new Set<Promise<void>>();
   readonly #abort = new AbortController();
   #consumer: Consumer | null = null;
   #commitTimer: NodeJS.Timeout | null = null;
   #joined = false;
   #stopping = false;
-  #closed: Promise<void> | null = null;
+  #closed: Promise<StopSummary> | null = null;
 
   constructor(opts: DueConsumerOptions<J>) {
     this.#o = opts;
     this.#log = opts.logger.child({ consumer: opts.label, topic: opts.topic });
     this.#clock = opts.clock ?? Date.now;
     this.#inFlight = new InFlight(opts.bytes, opts);
+    this.#marks = new Watermarks(opts.topic);
+    this.#pauses = new PauseTimers(opts.topic, opts.label, () => this.#consumer, this.#clock);
     opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
@@ -122,40 +134,27 @@ export class DueConsumer<J> {
     this.#joined = true;
     const topic = this.#o.topic;
     const mine = new Set(assignment[topic] ?? []);
-    for (const p of [...this.#marks.keys()]) {
+    for (const p of this.#marks.partitions()) {
       if (mine.has(p)) continue;
       // Another member owns it now and re-reads it from the committed offset.
-      this.#marks.delete(p);
-      this.#clearPause(p);
+      this.#marks.drop(p);
+      this.#pauses.clear(p);
     }
     // Pause state is client-side and survives a rebalance: a partition paused here, moved away and
     // given back would stay paused with no timer to resume it. Resume every paused partition
     // without a timer; the handler pauses it again if its head is not due.
     if (!this.#stopping) {
-      const orphaned = consumer
-        .paused()
-        .filter((tp) => tp.topic === topic)
-        .flatMap((tp) => tp.partitions)
-        .filter((p) => !this.#resumeTimers.has(p));
+      const orphaned = this.#pauses.orphaned(consumer);
       if (orphaned.length > 0) consumer.resume([{ topic, partitions: orphaned }]);
     }
     this.#log.info({ partitions: [...mine].sort((a, b) => a - b) }, 'joined the consumer group');
-  }
-
-  #watermark(partition: number): PartitionWatermark {
-    let w = this.#marks.get(partition);
-    if (!w) {
-      w = new PartitionWatermark();
-      this.#marks.set(partition, w);
-    }
-    return w;
   }
 
   async #onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { handler } = this.#o;
     const partition = batch.partition;
-    const mark = this.#watermark(partition);
+    const mark = this.#marks.of(partition);
     const entries = batch.messages.map((message) => ({ message, job: decodeOrError(handler, message) }));
     const now = this.#clock();
     const due = entries.flatMap((e) =>
@@ -180,12 +179,12 @@ export class DueConsumer<J> {
       const dueAt = handler.dueAtMs(job);
       const nowMs = this.#clock();
       if (dueAt > nowMs) {
-        this.#pauseUntil(partition, dueAt);
+        this.#pauses.pauseUntil(partition, dueAt);
         break;
       }
       const holdMs = handler.holdMs?.(job) ?? 0;
       if (holdMs > 0) {
-        this.#pauseUntil(partition, nowMs + holdMs);
+        this.#pauses.pauseUntil(partition, nowMs + holdMs);
         break;
       }
       const bytes = (message.value?.length ?? 0) + JOB_OVERHEAD_BYTES;
@@ -251,30 +250,6 @@ export class DueConsumer<J> {
     }
   }
 
-  #pauseUntil(partition: number, atMs: number): void {
-    const topic = this.#o.topic;
-    this.#clearPause(partition);
-    this.#consumer?.pause([{ topic, partitions: [partition] }]);
-    metrics.pausedPartitions.inc({ tier: this.#o.label });
-    const timer = setTimeout(
-      () => {
-        this.#resumeTimers.delete(partition);
-        metrics.pausedPartitions.dec({ tier: this.#o.label });
-        if (!this.#stopping) this.#consumer?.resume([{ topic, partitions: [partition] }]);
-      },
-      Math.max(0, atMs - this.#clock()) + 1,
-    );
-    this.#resumeTimers.set(partition, timer);
-  }
-
-  #clearPause(partition: number): void {
-    const t = this.#resumeTimers.get(partition);
-    if (!t) return;
-    clearTimeout(t);
-    this.#resumeTimers.delete(partition);
-    metrics.pausedPartitions.dec({ tier: this.#o.label });
-  }
-
   #scheduleCommit(): void {
     this.#commitTimer = setTimeout(async () => {
       await this.#commit().catch((err: unknown) => this.#log.debug({ err }, 'commit failed; will retry'));
@@ -283,35 +258,26 @@ export class DueConsumer<J> {
   }
 
   /** Commits every partition's watermark that moved; returns what was committed. */
-  async #commit(): Promise<Record<number, number>> {
-    const offsets: { topic: string; partition: number; offset: string }[] = [];
-    const moved: [PartitionWatermark, number][] = [];
-    for (const [partition, mark] of this.#marks) {
-      const next = mark.committable();
-      if (next === null) continue;
-      offsets.push({ topic: this.#o.topic, partition, offset: String(next) });
-      moved.push([mark, next]);
-    }
-    if (offsets.length === 0 || !this.#consumer) return {};
-    await this.#consumer.commitOffsets(offsets);
-    for (const [mark, next] of moved) mark.markCommitted(next);
-    return Object.fromEntries(offsets.map((o) => [o.partition, Number(o.offset)]));
+  #commit(): Promise<Record<number, number>> {
+    const consumer = this.#consumer;
+    if (!consumer) return Promise.resolve({});
+    return this.#marks.commit((offsets) => consumer.commitOffsets(offsets));
   }
 
   /**
    * Stops fetching, lets running jobs settle (for up to `drainMs`, then aborts them), commits,
    * leaves the group. Idempotent.
    */
-  close(): Promise<void> {
+  close(): Promise<StopSummary> {
     this.#closed ??= this.#shutdown();
     return this.#closed;
   }
 
-  async #shutdown(): Promise<void> {
+  async #shutdown(): Promise<StopSummary> {
     const atStop = this.#running.size;
     this.#stopping = true;
     if (this.#commitTimer) clearTimeout(this.#commitTimer);
-    for (const p of [...this.#resumeTimers.keys()]) this.#clearPause(p);
+    this.#pauses.stop();
     this.#consumer?.pause([{ topic: this.#o.topic }]);
     const drained = await Promise.race([
       Promise.allSettled([...this.#running]).then(() => true),
@@ -324,7 +290,8 @@ export class DueConsumer<J> {
       return {};
     });
     await this.#consumer?.disconnect();
-    this.#log.info({ in_flight_at_stop: atStop, drained, committed }, 'due consumer stopped');
+    this.#log.debug({ in_flight_at_stop: atStop, drained, committed }, 'due consumer stopped');
+    return { inFlightAtStop: atStop, drained, committed };
   }
 }
 

@@ -48,3 +48,47 @@ export class PartitionWatermark {
     if (offset > this.#committed) this.#committed = offset;
   }
 }
+
+/** The watermarks of the partitions a consumer owns, and the commit of those that moved. */
+export class Watermarks {
+  readonly #marks = new Map<number, PartitionWatermark>();
+
+  constructor(private readonly topic: string) {}
+
+  of(partition: number): PartitionWatermark {
+    let w = this.#marks.get(partition);
+    if (!w) {
+      w = new PartitionWatermark();
+      this.#marks.set(partition, w);
+    }
+    return w;
+  }
+
+  /** Partitions now tracked. */
+  partitions(): number[] {
+    return [...this.#marks.keys()];
+  }
+
+  /** Stops tracking `partition` (it moved to another member, which re-reads from the commit). */
+  drop(partition: number): void {
+    this.#marks.delete(partition);
+  }
+
+  /** Commits every watermark that moved with `send`; returns partition → committed offset. */
+  async commit(
+    send: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<void>,
+  ): Promise<Record<number, number>> {
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    const moved: [PartitionWatermark, number][] = [];
+    for (const [partition, mark] of this.#marks) {
+      const next = mark.committable();
+      if (next === null) continue;
+      offsets.push({ topic: this.topic, partition, offset: String(next) });
+      moved.push([mark, next]);
+    }
+    if (offsets.length === 0) return {};
+    await send(offsets);
+    for (const [mark, next] of moved) mark.markCommitted(next);
+    return Object.fromEntries(offsets.map((o) => [o.partition, Number(o.offset)]));
+  }
+}

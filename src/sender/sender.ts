@@ -54,9 +54,11 @@ export interface SenderOptions {
 
 export class Sender {
   readonly #consumer: DueConsumer<DeliveryJob>;
+  readonly #log: Logger;
 
   constructor(o: SenderOptions) {
     const logger = o.logger.child({ role: 'sender', tier: o.tier });
+    this.#log = logger;
     const clock = o.clock ?? Date.now;
     const deps = {
       webhooks: o.webhooks,
@@ -128,7 +130,18 @@ export class Sender {
   }
 
   /** Stops fetching, lets running jobs settle, commits, leaves the group. */
-  close(): Promise<void> {
-    return this.#consumer.close();
+  async close(): Promise<void> {
+    const { inFlightAtStop, drained, committed } = await this.#consumer.close();
+    const fields = { in_flight_at_stop: inFlightAtStop, committed };
+    if (drained)
+      this.#log.info(
+        fields,
+        'sender stopped: in-flight attempts finished, outcomes recorded and produced, offsets committed',
+      );
+    else
+      this.#log.warn(
+        fields,
+        'sender stopped: some jobs did not settle in time and stay uncommitted; the next owner re-reads them',
+      );
   }
 }
