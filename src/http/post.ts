@@ -5,6 +5,7 @@
  * connect, headers and that capped body. No redirects are followed, nothing is retried here.
  */
 import { isIP } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { AttemptResult } from '../core/attempt.js';
 import type { AttemptOutcome } from '../mongo/deliveries.js';
 import { isForbiddenAddress } from '../security/address.js';
@@ -61,8 +62,16 @@ export class HttpClient implements HttpPoster {
     if (!this.#agent.allowPrivateTargets && isIP(host) !== 0 && isForbiddenAddress(host))
       return failure('forbidden_target', `${host} is a private or internal address`, 0);
 
-    const deadline = AbortSignal.timeout(this.#timeoutMs);
-    const both = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    // One controller per attempt: AbortSignal.any() on the long-lived stop signal would register a
+    // dependent signal on it per request, which grows and slows with every attempt.
+    const controller = new AbortController();
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.#timeoutMs);
+    const stop = () => controller.abort();
+    signal?.addEventListener('abort', stop, { once: true });
     let statusCode: number;
     let retryAfter: string | null;
     try {
@@ -72,16 +81,19 @@ export class HttpClient implements HttpPoster {
         method: 'POST',
         headers: { 'user-agent': this.#userAgent, ...headers },
         body,
-        signal: both,
+        signal: controller.signal,
       });
       statusCode = res.statusCode;
       const ra = res.headers['retry-after'];
       retryAfter = typeof ra === 'string' ? ra : null;
       await readCapped(res.body);
     } catch (err) {
-      if (deadline.aborted) return failure('timeout', `no answer within ${this.#timeoutMs} ms`, elapsed());
+      if (timedOut) return failure('timeout', `no answer within ${this.#timeoutMs} ms`, elapsed());
       if (signal?.aborted) return failure('network', 'attempt aborted: the sender is stopping', elapsed());
       return { ...classify(err), statusCode: null, latencyMs: elapsed(), retryAfter: null };
+    } finally {
+      clearTimeout(deadline);
+      signal?.removeEventListener('abort', stop);
     }
     return {
       outcome: outcomeOf(statusCode),
@@ -97,18 +109,24 @@ export class HttpClient implements HttpPoster {
  * Reads up to `MAX_RESPONSE_BYTES`, then destroys the stream. A body cut off by the deadline (or
  * broken by the receiver) after the status arrived does not change the outcome.
  */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<void> {
-  let read = 0;
-  try {
-    for await (const chunk of body) {
+function readCapped(body: Readable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let read = 0;
+    const finish = () => {
+      body.off('data', onData);
+      body.destroy();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
       read += chunk.length;
-      if (read >= MAX_RESPONSE_BYTES) break;
-    }
-  } catch {
-    // the status line already decided
-  } finally {
-    body.destroy();
-  }
+      if (read >= MAX_RESPONSE_BYTES) finish();
+    };
+    body.on('data', onData);
+    body.once('end', finish);
+    // the status line already decided: a body cut by the deadline or the receiver changes nothing
+    body.once('error', finish);
+    body.once('close', finish);
+  });
 }
 
 function failure(outcome: AttemptOutcome, error: string, latencyMs: number): AttemptResult {

@@ -72,8 +72,11 @@ export interface StopSummary {
   readonly committed: Record<number, number>;
 }
 
-/** Bytes a job holds beyond its message value (decoded fields, bookkeeping). */
-const JOB_OVERHEAD_BYTES = 1_024;
+/**
+ * Heap a job in flight holds beyond its message bytes, bytes: the decoded job, its record update,
+ * promises and timers (estimated from the sender's RSS per in-flight job of ~1 KB bodies).
+ */
+const JOB_OVERHEAD_BYTES = 4_096;
 
 export class DueConsumer<J> {
   readonly #o: DueConsumerOptions<J>;

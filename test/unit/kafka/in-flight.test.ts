@@ -57,7 +57,10 @@ describe('InFlight', () => {
     const t = await f.admit(400);
     expect([f.attempts, bytes.used]).toEqual([1, 400]);
     let second = false;
-    const next = f.admit(400).then((x) => ((second = true), x));
+    const next = f.admit(400).then((x) => {
+      second = true;
+      return x;
+    });
     await tick();
     expect(second).toBe(false); // window full
     t.attempted();
@@ -76,7 +79,10 @@ describe('InFlight', () => {
     const b = new InFlight(bytes, { window: 10 });
     const ta = await a.admit(900);
     let admitted = false;
-    const pending = b.admit(200).then((t) => ((admitted = true), t));
+    const pending = b.admit(200).then((t) => {
+      admitted = true;
+      return t;
+    });
     await tick();
     expect(admitted).toBe(false);
     ta.done();
@@ -91,7 +97,10 @@ describe('InFlight', () => {
     const healthy = await f.admit(10); // the hanging one moved to the slow lane: its window slot came back
     expect(f.attempts).toBe(2);
     let third = false;
-    const t3 = f.admit(10).then((t) => ((third = true), t));
+    const t3 = f.admit(10).then((t) => {
+      third = true;
+      return t;
+    });
     await tick(40);
     expect(third).toBe(false); // the slow lane is full, so the second keeps its window slot
     healthy.done();
