@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
+import { onAbort } from '../core/abort.js';
 import type { AttemptResult } from '../core/attempt.js';
 import type { AttemptOutcome } from '../mongo/deliveries.js';
 import { isForbiddenAddress } from '../security/address.js';
@@ -62,16 +63,15 @@ export class HttpClient implements HttpPoster {
     if (!this.#agent.allowPrivateTargets && isIP(host) !== 0 && isForbiddenAddress(host))
       return failure('forbidden_target', `${host} is a private or internal address`, 0);
 
-    // One controller per attempt: AbortSignal.any() on the long-lived stop signal would register a
-    // dependent signal on it per request, which grows and slows with every attempt.
+    // One controller per attempt, tied to the long-lived stop signal through `onAbort` (O(1)), not
+    // AbortSignal.any() or a listener per attempt, which grow and slow with every attempt in flight.
     const controller = new AbortController();
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, this.#timeoutMs);
-    const stop = () => controller.abort();
-    signal?.addEventListener('abort', stop, { once: true });
+    const forget = signal ? onAbort(signal, () => controller.abort()) : () => {};
     let statusCode: number;
     let retryAfter: string | null;
     try {
@@ -93,7 +93,7 @@ export class HttpClient implements HttpPoster {
       return { ...classify(err), statusCode: null, latencyMs: elapsed(), retryAfter: null };
     } finally {
       clearTimeout(deadline);
-      signal?.removeEventListener('abort', stop);
+      forget();
     }
     return {
       outcome: outcomeOf(statusCode),

@@ -11,6 +11,7 @@
  * backoff (at least once), and only a stop leaves it unfinished, for the next owner to re-read.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { onAbort } from '../core/abort.js';
 import { backoffMs, REDO_BACKOFF } from '../core/backoff.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
@@ -308,12 +309,14 @@ function decodeOrError<J>(handler: DueHandler<J>, message: KafkaMessage): J | Er
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
+    let timer: NodeJS.Timeout | undefined;
+    let forget = () => {};
+    const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      forget();
       resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
+    };
+    timer = setTimeout(done, ms);
+    forget = onAbort(signal, done);
   });
 }

@@ -15,6 +15,7 @@
  */
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import type { DeliveryRecordMode } from '../config/config.js';
+import { onAbort } from '../core/abort.js';
 import { backoffMs, RECORD_BACKOFF } from '../core/backoff.js';
 import { Budget } from '../kafka/in-flight.js';
 import {
@@ -104,18 +105,15 @@ export class DeliveryRecorder {
     this.#gauge();
     this.#kick(this.#pending.length >= this.#maxBatch ? 0 : undefined);
     if (!signal) return done;
-    // The listener must go when the write lands: the signal lives as long as the sender does.
-    let onAbort = () => {};
+    let forget = () => {};
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
+      forget = onAbort(signal, reject);
     });
     aborted.catch(() => {}); // an abort after the write landed concerns nobody
     try {
       await Promise.race([done, aborted]);
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      forget();
     }
   }
 
