@@ -7,7 +7,7 @@
  * <out>/latest.{md,svg,json} and prints a summary; child-process logs stay in a temp directory.
  *
  * Load
- *   --events N           events of ~1 KB for the ceiling, (a), (c) and naive       200000
+ *   --events N           events of ~1 KB for the ceilings, (a), (c) and naive      200000
  *   --webhooks W         webhooks, one receiver origin each                         100
  *   --fanout F           webhooks each event matches                                1
  *   --concurrency C      sender window, and the ceiling's concurrency               256
@@ -17,9 +17,13 @@
  *   --partitions P       partitions of every topic                                  12
  *   --timeout-ms MS      HOOKSTREAM_DELIVERY_TIMEOUT_MS                             10000
  * Scenarios
- *   --scenarios LIST     any of ceiling,a,naive,naive0,b,c,d                        all
+ *   --scenarios LIST     any of ceiling,node_http,got,a,today,naive,naive0,b,c,d    all
+ *                        (ceiling: raw undici; node_http, got: reference clients;
+ *                        today: (a) with the build in --today, if given)
+ *   --today DIR          a built earlier hookstream (DIR/bin/hookstream.js) for (a)'s
+ *                        ratio to today's sender, measured in the same run           –
  *   --naive-seconds S    longest naive run                                          20
- *   --rate-fraction X    (b) rate as a share of the ceiling                         0.25
+ *   --paced-deliveries R (b) fixed rate, deliveries/s                               1000
  *   --rate R             (b) rate, events/s, instead                                –
  *   --paced-seconds S    (b) measured time (at most --events events)                30
  *   --warmup S           (b) unmeasured warm-up at the same rate                    10
@@ -78,12 +82,13 @@ const { values: opt } = parseArgs({
     webhooks: { type: 'string', default: '100' },
     fanout: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '256' },
-    scenarios: { type: 'string', default: 'ceiling,a,naive,naive0,b,c,d' },
+    scenarios: { type: 'string', default: 'ceiling,node_http,got,a,today,naive,naive0,b,c,d' },
+    today: { type: 'string' },
     backlog: { type: 'string' },
     hold: { type: 'string', default: '20' },
     latency: { type: 'string', default: '10' },
     'failure-rate': { type: 'string', default: '0' },
-    'rate-fraction': { type: 'string', default: '0.25' },
+    'paced-deliveries': { type: 'string', default: '1000' },
     rate: { type: 'string' },
     'paced-seconds': { type: 'string', default: '30' },
     warmup: { type: 'string', default: '10' },
@@ -124,7 +129,7 @@ const P = {
   holdS: num('hold', 1),
   latencyMs: num('latency'),
   failureRate: num('failure-rate'),
-  rateFraction: num('rate-fraction'),
+  pacedDeliveries: num('paced-deliveries', 1),
   pacedSeconds: num('paced-seconds', 1),
   warmupS: num('warmup'),
   naiveSeconds: num('naive-seconds', 1),
@@ -137,7 +142,7 @@ if (P.fanout > P.webhooks) throw new Error('--fanout cannot exceed --webhooks');
 if (!['full', 'failures'].includes(P.records)) throw new Error('--records must be full or failures');
 const wanted = new Set(opt.scenarios.split(',').map((s) => s.trim()));
 // Ratios need their references: (a) needs the ceiling and naive figures, (b) the ceiling's rate.
-if (wanted.has('b') && !wanted.has('ceiling') && opt.rate === undefined) wanted.add('ceiling');
+if (!opt.today) wanted.delete('today');
 
 const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const MONGO_BASE = (process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017').replace(
@@ -395,13 +400,15 @@ async function deployment(name, { tiers, eventTopic }) {
     db,
     roles,
     sampler: new Sampler(),
-    async start(label, args) {
+    /** `root`: run the role from another build (`--today`); default this checkout. */
+    async start(label, args, root = null) {
       const port = await freePort();
       const role = startRole(
         args,
         { ...env, HOOKSTREAM_METRICS_PORT: String(port) },
         path.join(WORK, `${name}-${label}.log`),
         [...profArgs(`${name}-${label}`), ...opt['node-args'].split(' ').filter(Boolean)],
+        root,
       );
       role.label = label;
       role.port = port;
@@ -546,10 +553,11 @@ const results = { scenarios: {}, series: {} };
 let badSignatures = 0;
 const sharedEvents = `bench-${RUN}.events`;
 
-async function ceiling() {
-  say(`ceiling: got → receiver directly, ${n(P.events * P.fanout)} requests, window ${P.concurrency}`);
-  await phase('ceiling');
-  const driver = forkHelper('bench/ceiling.mjs', path.join(WORK, 'ceiling.log'), profArgs('ceiling'));
+/** A ceiling: `client` (undici, node-http, got) → receivers directly, no Kafka, no MongoDB. */
+async function ceiling(key, client) {
+  say(`${key}: ${client} → receivers directly, ${n(P.events * P.fanout)} requests, window ${P.concurrency}`);
+  await phase(key);
+  const driver = forkHelper('bench/ceiling.mjs', path.join(WORK, `${key}.log`), profArgs(key));
   cleanups.push(() => driver.stop());
   const sampler = new Sampler();
   sampler.add('driver', driver.pid);
@@ -558,7 +566,8 @@ async function ceiling() {
   const pending = driver.ask(
     {
       type: 'run',
-      runId: `${RUN}c`,
+      client,
+      runId: `${RUN}${key}`,
       count: P.events,
       concurrency: P.concurrency,
       webhooks,
@@ -567,20 +576,21 @@ async function ceiling() {
     },
     'done',
   );
-  const watch = waitDelivered('ceiling', P.events * P.fanout, null, { stallMs: 30_000 });
+  const watch = waitDelivered(key, P.events * P.fanout, null, { stallMs: 30_000 });
   const done = await pending;
   await watch;
   sampler.stop();
   await driver.stop();
   const rep = await receiver.ask({ type: 'report' }, 'report');
   badSignatures += rep.badSignatures;
-  const perS = rep.sustainedPerS;
-  results.scenarios.ceiling = {
-    per_s: round(perS),
+  return {
+    client,
+    per_s: round(rep.sustainedPerS),
     deliveries: rep.unique,
     failed: done.failed,
     seconds: round(done.elapsedMs / 1000, 1),
     driver_cpu_s: sampler.result().driver.cpuS,
+    rss_mb: sampler.result().driver.peakMb,
     receiver_connections: rep.connections,
     receiver_max_concurrent: rep.maxConcurrent,
     receiver_max_concurrent_per_webhook: rep.maxConcurrentPerWebhook,
@@ -597,7 +607,7 @@ async function ensureSharedEvents() {
 }
 
 /** (a) and (c): hookstream drains N pre-produced events; (c) with some webhooks hanging. */
-async function fullSpeed(name, hang) {
+async function fullSpeed(name, hang, senderRoot = null) {
   await ensureSharedEvents();
   const label = `(${name})`;
   const expected = expectedDeliveries(P.events, hang);
@@ -607,7 +617,7 @@ async function fullSpeed(name, hang) {
   const dep = await deployment(name, { eventTopic: sharedEvents });
   await phase(name, { hang: [...hang] });
   dep.sampler.start();
-  const sender = await dep.start('sender', ['sender', '--tier', 'deliveries']);
+  const sender = await dep.start('sender', ['sender', '--tier', 'deliveries'], senderRoot);
   await dep.start('router', ['router']);
   await dep.ready();
   const s = await waitDelivered(label, expected, dep, {
@@ -704,14 +714,11 @@ async function naive(key = 'naive', latencyMs = P.latencyMs) {
 
 /** (b): events produced at a fixed rate while hookstream runs; end-to-end latency. */
 async function paced() {
-  const ceilingRate = results.scenarios.ceiling?.per_s;
   const rate =
-    opt.rate !== undefined
-      ? Number(opt.rate)
-      : Math.max(1, Math.round((ceilingRate * P.rateFraction) / P.fanout));
+    opt.rate !== undefined ? Number(opt.rate) : Math.max(1, Math.round(P.pacedDeliveries / P.fanout));
   const count = Math.min(P.events, Math.round(rate * P.pacedSeconds));
   const expected = expectedDeliveries(count);
-  say(`(b) ${n(rate)} events/s (${P.rateFraction * 100} % of the ceiling) for ${n(count)} events`);
+  say(`(b) ${n(rate)} events/s (${n(rate * P.fanout)} deliveries/s) for ${n(count)} events`);
   const dep = await deployment('b', {});
   await createTopic(`${dep.prefix}.events`);
   dep.sampler.start();
@@ -944,11 +951,30 @@ let failures = 0;
 let acct = new Sampler();
 
 try {
-  await scenario('ceiling', ceiling, (r) => `ceiling: ${n(r.per_s)} deliveries/s`);
+  await scenario(
+    'ceiling',
+    () => ceiling('ceiling', 'undici'),
+    (r) => `ceiling (undici): ${n(r.per_s)} deliveries/s`,
+  );
+  await scenario(
+    'node_http',
+    () => ceiling('node_http', 'node-http'),
+    (r) => `node:http: ${n(r.per_s)} deliveries/s`,
+  );
+  await scenario(
+    'got',
+    () => ceiling('got', 'got'),
+    (r) => `got: ${n(r.per_s)} deliveries/s`,
+  );
   await scenario(
     'a',
     () => fullSpeed('a', new Set()),
     (r) => `(a) ${n(r.per_s)} deliveries/s`,
+  );
+  await scenario(
+    'today',
+    () => fullSpeed('today', new Set(), path.resolve(opt.today)),
+    (r) => `(a) with today's build: ${n(r.per_s)} deliveries/s`,
   );
   await scenario(
     'naive',
@@ -977,8 +1003,9 @@ try {
 
 const s = results.scenarios;
 const div = (a, b) => (a && b ? a / b : null);
-for (const k of ['a', 'b', 'c', 'naive', 'naive0'])
+for (const k of ['a', 'b', 'c', 'today', 'naive', 'naive0', 'node_http', 'got'])
   if (s[k]) s[k].ratio_to_ceiling = round(div(s[k].per_s, s.ceiling?.per_s), 3);
+if (s.a) s.a.ratio_to_today = round(div(s.a.per_s, s.today?.per_s), 2);
 if (s.a) s.a.ratio_to_naive = round(div(s.a.per_s, s.naive?.per_s), 1);
 if (s.a) s.a.ratio_to_naive0 = round(div(s.a.per_s, s.naive0?.per_s), 2);
 if (s.c) s.c.ratio_to_a = round(div(s.c.per_s, s.a?.per_s), 3);
@@ -1003,7 +1030,8 @@ const report = {
     partitions: P.partitions,
     latency_ms: P.latencyMs,
     failure_rate: P.failureRate,
-    rate_fraction: P.rateFraction,
+    paced_deliveries: P.pacedDeliveries,
+    today: opt.today ?? null,
     timeout_ms: P.timeoutMs,
   },
   services_cpu_s: stackSampler.result(),

@@ -103,10 +103,14 @@ export async function freePort() {
   });
 }
 
-/** Starts `node bin/hookstream.js <args…>` with `env`; output goes to `logPath`. */
-export function startRole(args, env, logPath, nodeArgs = []) {
+/**
+ * Starts `node bin/hookstream.js <args…>` with `env` (from `root`, another build, when given);
+ * output goes to `logPath`.
+ */
+export function startRole(args, env, logPath, nodeArgs = [], root = null) {
   const log = createWriteStream(logPath, { flags: 'a' });
   const child = spawn(process.execPath, [...nodeArgs, 'bin/hookstream.js', ...args], {
+    ...(root ? { cwd: root } : {}),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

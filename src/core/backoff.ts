@@ -32,3 +32,5 @@ export function backoffMs(policy: BackoffPolicy, retry: number, random: () => nu
 export const PRODUCE_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 10_000, jitter: 0.2 };
 /** Record-write retries while MongoDB fails: 250 ms … 5 s. */
 export const RECORD_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 5_000, jitter: 0.2 };
+/** Handling a job again after an unexpected failure of its outcome steps: 1 s … 30 s. */
+export const REDO_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000, jitter: 0.2 };

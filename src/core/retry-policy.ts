@@ -99,6 +99,12 @@ export interface FailedAttempt {
   readonly attempt: number;
   /** The receiver's `Retry-After`, milliseconds from now (see `parseRetryAfter`); null/absent: none. */
   readonly retryAfterMs?: number | null;
+  /**
+   * The tier topic the failed attempt was read from; null/absent for the first-attempt topic
+   * (`deliveries`, also where manual retries and replays go). A tier shorter than the one the
+   * schedule gave this attempt marks the final attempt of the tail (rule 4 below).
+   */
+  readonly via?: Tier | null;
 }
 
 export type NextAttempt =
@@ -120,38 +126,46 @@ export type NextAttempt =
  *
  * 1. The *scheduled* delay of the attempt after attempt `n` is tier `n - 1` (0-based); past the
  *    last tier, the last tier repeats. With the defaults: 1m, 10m, 1h, 6h, 6h, 6h, …
- * 2. The *wanted* delay is the larger of the scheduled delay and `retryAfterMs`: Retry-After can
- *    only lengthen the wait, never shorten it (a value of 0, a date in the past, NaN: no effect).
- * 3. The next attempt goes to the smallest tier whose delay is ≥ the wanted delay and fits. Without
- *    Retry-After this is the scheduled tier itself.
- * 4. If no such tier fits (the wanted delay is longer than every tier, or the tiers long enough
- *    would pass the budget), it goes to the largest tier that fits — sooner than the receiver
- *    asked, but a retry rather than giving up.
- * 5. If no tier fits at all, dead-letter with reason `budget_exhausted`.
+ * 2. If the scheduled tier fits, the *wanted* delay is the larger of it and `retryAfterMs`
+ *    (Retry-After only lengthens the wait; 0, a past date, NaN: no effect), and the next attempt
+ *    goes to the smallest fitting tier ≥ the wanted delay, else to the largest fitting tier (which
+ *    is never shorter than the scheduled one).
+ * 3. If the scheduled tier would pass the budget, one *final* attempt goes to the largest tier
+ *    that still fits; if none fits, dead-letter at once (`budget_exhausted`).
+ * 4. An attempt read from a tier shorter than the one its schedule gave it was that final
+ *    attempt: dead-letter (`budget_exhausted`). Rule 2 never picks a shorter tier, so only rule 3
+ *    makes one.
  *
- * Every retry therefore has `now < dueAtMs <= firstAttemptAtMs + budgetMs`.
+ * With the defaults: 8 attempts, at 0, 1m, 11m, 1h11m, 7h11m, 13h11m, 19h11m and 20h11m. Every
+ * retry has `now < dueAtMs <= firstAttemptAtMs + budgetMs`.
  *
  * @example
  * // defaults, Retry-After: 120 after the first attempt → the 10m tier (smallest ≥ 2 min)
  * nextAttempt({ firstAttemptAtMs: t0, now: t0, attempt: 1, retryAfterMs: 120_000 }, policy)
  */
 export function nextAttempt(failed: FailedAttempt, policy: RetryPolicy): NextAttempt {
-  const { firstAttemptAtMs, now, attempt } = failed;
+  const { firstAttemptAtMs, now, attempt, via } = failed;
   if (!Number.isSafeInteger(attempt) || attempt < 1)
     throw new RangeError(`attempt must be 1 or more, got ${attempt}`);
   if (!Number.isFinite(firstAttemptAtMs) || !Number.isFinite(now)) {
     throw new RangeError(`firstAttemptAtMs and now must be finite, got ${firstAttemptAtMs} and ${now}`);
   }
   const tiers = policy.tiers;
-  const remainingMs = firstAttemptAtMs + policy.budgetMs - now;
-  const scheduledMs = tiers[Math.min(attempt - 1, tiers.length - 1)]!.delayMs;
-  const retryAfterMs = failed.retryAfterMs;
-  const wantedMs =
-    typeof retryAfterMs === 'number' && retryAfterMs > scheduledMs ? retryAfterMs : scheduledMs;
+  const scheduledFor = (n: number) => tiers[Math.min(n - 1, tiers.length - 1)]!;
+  const exhausted = { kind: 'dead-letter', reason: 'budget_exhausted' } as const;
+  if (via != null && attempt >= 2 && via.delayMs < scheduledFor(attempt - 1).delayMs) return exhausted;
 
-  let chosen = tiers.find((t) => t.delayMs >= wantedMs && t.delayMs <= remainingMs);
-  if (chosen === undefined) chosen = tiers.findLast((t) => t.delayMs <= remainingMs);
-  if (chosen === undefined) return { kind: 'dead-letter', reason: 'budget_exhausted' };
+  const remainingMs = firstAttemptAtMs + policy.budgetMs - now;
+  const scheduledMs = scheduledFor(attempt).delayMs;
+  const largestFitting = tiers.findLast((t) => t.delayMs <= remainingMs);
+  let chosen = largestFitting;
+  if (scheduledMs <= remainingMs) {
+    const retryAfterMs = failed.retryAfterMs;
+    const wantedMs =
+      typeof retryAfterMs === 'number' && retryAfterMs > scheduledMs ? retryAfterMs : scheduledMs;
+    chosen = tiers.find((t) => t.delayMs >= wantedMs && t.delayMs <= remainingMs) ?? largestFitting;
+  }
+  if (chosen === undefined) return exhausted;
   return { kind: 'retry', tier: chosen, dueAtMs: now + chosen.delayMs, attempt: attempt + 1 };
 }
 

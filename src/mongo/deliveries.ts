@@ -84,7 +84,8 @@ export interface DeliveryUpdate {
   readonly event_id: string;
   readonly event_type: string;
   readonly event_created_at: Date;
-  readonly body: string;
+  /** The job body; null on a later write that need not carry it (the record exists already). */
+  readonly body: string | null;
   readonly status: DeliveryStatus;
   readonly attempts: number;
   readonly next_attempt_at: Date | null;
@@ -113,7 +114,7 @@ export function deliveryInsert(u: DeliveryUpdate) {
     created_at: u.now,
     updated_at: u.now,
     last_attempts: u.attempt ? [u.attempt] : [],
-    body: u.body,
+    body: u.body ?? '',
   };
   return { insertOne: { document } } as const;
 }
@@ -139,7 +140,7 @@ export function deliveryUpsert(u: DeliveryUpdate) {
           event_type: u.event_type,
           event_created_at: u.event_created_at,
           created_at: u.now,
-          body: u.body,
+          ...(u.body === null ? {} : { body: u.body }),
           ...(u.attempt ? {} : { last_attempts: [] }),
         },
         ...(u.attempt ? { $push: { last_attempts: { $each: [u.attempt], $slice: -ATTEMPTS_KEPT } } } : {}),

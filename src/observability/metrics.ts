@@ -135,6 +135,21 @@ export const metrics = {
     help: 'Delivery record writes buffered, waiting for MongoDB.',
     registers: [registry],
   }),
+  deliveryRecordBytes: new Gauge({
+    name: 'hookstream_delivery_record_bytes_pending',
+    help: 'Bytes of delivery record writes waiting for MongoDB (bounded; senders stall beyond it).',
+    registers: [registry],
+  }),
+  senderInflightBytes: new Gauge({
+    name: 'hookstream_sender_inflight_bytes',
+    help: 'Bytes of jobs in flight in this sender process (bounded by HOOKSTREAM_SENDER_MAX_INFLIGHT_BYTES).',
+    registers: [registry],
+  }),
+  webhookDisableFailures: new Counter({
+    name: 'hookstream_webhook_disable_failures_total',
+    help: 'Webhooks that answered 410 Gone but could not be disabled (the job is dead-lettered anyway).',
+    registers: [registry],
+  }),
   deliveryRecordFailures: new Counter({
     name: 'hookstream_delivery_record_write_failures_total',
     help: 'Failed MongoDB bulk writes of delivery records (retried).',

@@ -1,17 +1,23 @@
-/** Composition root of the sender role: one Sender per consumed topic, sharing producer, HTTP client and caches. */
+/**
+ * Composition root of the sender role: one Sender per consumed topic, sharing one producer, one
+ * undici agent, one recorder, one webhook cache and one byte budget per process.
+ */
 
 import { parse } from '../cli/args.js';
 import { topicNames } from '../config/topics.js';
 import { HookstreamError } from '../core/errors.js';
 import { createRetryPolicy } from '../core/retry-policy.js';
+import { createDeliveryAgent } from '../http/agent.js';
+import { HttpClient } from '../http/post.js';
 import { BatchingProducer } from '../kafka/batching-producer.js';
 import { createKafka } from '../kafka/client.js';
+import { Budget } from '../kafka/in-flight.js';
 import { kafkaTunables } from '../kafka/tunables.js';
 import { ensureDeliveryIndexes } from '../mongo/deliveries.js';
 import { disableWebhook, ensureWebhookIndexes } from '../mongo/webhooks.js';
 import { reportOwnLag } from '../observability/lag-owner.js';
+import { metrics } from '../observability/metrics.js';
 import { DeliveryRecorder } from '../sender/delivery-recorder.js';
-import { HttpClient } from '../sender/http-client.js';
 import { Sender } from '../sender/sender.js';
 import { WebhookCache } from '../sender/webhook-cache.js';
 import {
@@ -66,11 +72,12 @@ export function senderStarter(selection: TierSelection) {
 
     const recorder = new DeliveryRecorder(mongo.db, logger, { mode: config.deliveryRecords });
     started.push({ name: 'delivery records', close: () => recorder.close() });
-    const http = new HttpClient({
-      timeoutMs: config.deliveryTimeoutMs,
-      allowPrivateTargets: config.allowPrivateTargets,
-    });
-    started.push({ name: 'http client', close: async () => http.close() });
+    const agent = createDeliveryAgent({ allowPrivateTargets: config.allowPrivateTargets });
+    started.push({ name: 'http agent', close: () => agent.close() });
+    const http = new HttpClient(agent, { timeoutMs: config.deliveryTimeoutMs });
+    const bytes = new Budget(config.senderMaxInflightBytes);
+    const gauge = setInterval(() => metrics.senderInflightBytes.set(bytes.used), 1_000).unref();
+    started.push({ name: 'in-flight bytes gauge', close: async () => clearInterval(gauge) });
     const webhooks = new WebhookCache(mongo.db, secretKey, config.webhookCacheMs, logger);
     const tunables = kafkaTunables({ sessionTimeoutMs: config.kafka.sessionTimeoutMs });
     const policy = createRetryPolicy(config.tiers, config.retryBudgetMs);
@@ -89,6 +96,7 @@ export function senderStarter(selection: TierSelection) {
           producer: batching,
           webhooks,
           http,
+          bytes,
           recorder,
           disableWebhook: async (id, reason) => {
             await disableWebhook(mongo.db, id, reason, new Date());

@@ -1,16 +1,23 @@
 /**
- * Delivery records are written in batches (one unordered bulkWrite per flush), off the delivery
- * path: a slow or unreachable MongoDB never holds up attempts. While MongoDB is down the writes
- * wait in memory and are retried; they catch up when it answers again. A failed batch halves the
- * next one (a successful one doubles it again, up to `maxBatch`), so a backlog that a slow server
- * cannot take in one request within the driver's socket timeout still drains instead of being
- * retried whole forever. Records are history: the pipeline's source of truth is Kafka.
+ * Delivery records, written in batches (one unordered bulkWrite per flush). `record()` resolves
+ * once its write has landed, so a sender commits an offset only after the outcome is in MongoDB.
+ * Writes arriving while a flush runs wait for the next one (group commit): the cost is one bulk
+ * write per burst, not one per outcome.
  *
- * A record's first write (the outcome of attempt 1) is an insert, later ones are upserts; an
- * insert that finds the record already there (redelivery, replay) is retried as an upsert.
+ * The queue is bounded in bytes, not items: a record's first write (an insert) carries the job
+ * body, later ones (upserts) do not need it — the record exists already, because the first write
+ * landed before the job moved on. While MongoDB is down the writes are retried with a backoff; a
+ * full queue makes `record()` wait, so the senders stall safely instead of growing memory or
+ * committing unrecorded outcomes. A failed batch halves the next one (a successful one doubles it
+ * again, up to `maxBatch`), so a backlog a slow server cannot take in one request still drains.
+ *
+ * An insert that finds the record already there (redelivery, replay) is retried as an upsert.
  */
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import type { DeliveryRecordMode } from '../config/config.js';
+import { onAbort } from '../core/abort.js';
+import { backoffMs, RECORD_BACKOFF } from '../core/backoff.js';
+import { Budget } from '../kafka/in-flight.js';
 import {
   type DeliveryDoc,
   type DeliveryUpdate,
@@ -23,125 +30,167 @@ import { metrics } from '../observability/metrics.js';
 
 /** The smallest batch a run of failures shrinks to. */
 const MIN_BATCH = 10;
+/** Bytes a write holds beyond its body (ids, attempt, driver encoding). */
+const WRITE_OVERHEAD_BYTES = 1_024;
 
 export interface RecorderOptions {
   mode: DeliveryRecordMode;
-  /** Flush at least this often, milliseconds. @default 100 */
-  flushIntervalMs?: number;
-  /** Flush as soon as this many writes wait. @default 1_000 */
+  /** Writes per bulkWrite at most. @default 1_000 */
   maxBatch?: number;
-  /** Writes kept while MongoDB is down; beyond it the oldest are dropped, loudly. @default 500_000 */
-  maxPending?: number;
+  /**
+   * How long the first write of a batch waits for company, milliseconds: fewer, larger bulk writes
+   * cost MongoDB (and FerretDB on a shared machine) far less CPU. @default 20
+   */
+  lingerMs?: number;
+  /** Bytes of writes waiting at most; beyond it `record()` waits. @default 33_554_432 (32 MiB) */
+  maxPendingBytes?: number;
+}
+
+interface PendingWrite {
+  readonly update: DeliveryUpdate;
+  /** The record's first write: a plain insert, with the body. */
+  readonly insert: boolean;
+  readonly bytes: number;
+  readonly landed: () => void;
 }
 
 export class DeliveryRecorder {
   readonly #db: Db;
   readonly #log: Logger;
   readonly #mode: DeliveryRecordMode;
-  readonly #flushIntervalMs: number;
   readonly #maxBatch: number;
-  readonly #maxPending: number;
-  /** Size of the next batch: halved after a failure, doubled after a success, within [MIN_BATCH, maxBatch]. */
+  readonly #lingerMs: number;
+  readonly #room: Budget;
   #batchSize: number;
   #pending: PendingWrite[] = [];
-  #timer: NodeJS.Timeout | null = null;
+  /** The writes of the flush in progress. */
+  #writing = 0;
   #flushing: Promise<void> | null = null;
   #failures = 0;
-  #dropped = 0;
   #closed = false;
 
   constructor(db: Db, logger: Logger, opts: RecorderOptions) {
     this.#db = db;
     this.#log = logger.child({ component: 'delivery-records' });
     this.#mode = opts.mode;
-    this.#flushIntervalMs = opts.flushIntervalMs ?? 100;
     this.#maxBatch = opts.maxBatch ?? 1_000;
-    this.#maxPending = opts.maxPending ?? 500_000;
+    this.#lingerMs = opts.lingerMs ?? 20;
+    this.#room = new Budget(opts.maxPendingBytes ?? 33_554_432);
     this.#batchSize = this.#maxBatch;
   }
 
+  /** Writes waiting (queued or in a flush). */
   get pending(): number {
-    return this.#pending.length;
+    return this.#pending.length + this.#writing;
   }
 
-  record(update: DeliveryUpdate): void {
+  /** Bytes held by waiting writes. */
+  get pendingBytes(): number {
+    return this.#room.used;
+  }
+
+  /** Resolves once the write has landed in MongoDB; rejects only when `signal` aborts. */
+  async record(update: DeliveryUpdate, signal?: AbortSignal): Promise<void> {
     // `failures` mode: a delivery that succeeded at its first attempt leaves no record.
     if (this.#mode === 'failures' && update.status === 'succeeded' && update.attempts === 1) return;
-    this.#pending.push({ update, insert: update.attempts <= 1 });
-    if (this.#pending.length > this.#maxPending) {
-      const excess = this.#pending.length - this.#maxPending;
-      this.#pending.splice(0, excess);
-      this.#dropped += excess;
-      this.#log.error(
-        { dropped: this.#dropped },
-        'delivery record buffer full while MongoDB is down: oldest records dropped',
-      );
+    const insert = update.attempts <= 1;
+    const slim = insert ? update : { ...update, body: null };
+    const bytes = WRITE_OVERHEAD_BYTES + (insert ? Buffer.byteLength(update.body ?? '') : 0);
+    await this.#room.acquire(bytes, signal ? { signal } : {});
+    let landed!: () => void;
+    const done = new Promise<void>((resolve) => {
+      landed = resolve;
+    });
+    this.#pending.push({ update: slim, insert, bytes, landed });
+    this.#gauge();
+    this.#kick(this.#pending.length >= this.#maxBatch ? 0 : undefined);
+    if (!signal) return done;
+    let forget = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      forget = onAbort(signal, reject);
+    });
+    aborted.catch(() => {}); // an abort after the write landed concerns nobody
+    try {
+      await Promise.race([done, aborted]);
+    } finally {
+      forget();
     }
-    metrics.deliveryRecordsPending.set(this.#pending.length);
-    if (this.#pending.length >= this.#maxBatch) this.#kick(0);
-    else this.#kick(this.#flushIntervalMs);
   }
 
-  #kick(delayMs: number): void {
-    if (this.#flushing || this.#closed) return;
-    if (this.#timer && delayMs > 0) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#flushing = this.#flushOnce().finally(() => {
+  #gauge(): void {
+    metrics.deliveryRecordsPending.set(this.pending);
+    metrics.deliveryRecordBytes.set(this.#room.used);
+  }
+
+  /** Starts a flush unless one runs; writes arriving within `delayMs` join it. */
+  #kick(delayMs = this.#lingerMs): void {
+    if (this.#flushing || this.#closed || this.#pending.length === 0) return;
+    this.#flushing = new Promise<void>((r) => (delayMs > 0 ? setTimeout(r, delayMs) : setImmediate(r)))
+      .then(() => this.#flushOnce())
+      .finally(() => {
         this.#flushing = null;
-        if (this.#pending.length > 0)
-          this.#kick(this.#failures > 0 ? Math.min(5_000, 250 * 2 ** this.#failures) : 0);
+        this.#kick(
+          this.#failures > 0 ? backoffMs(RECORD_BACKOFF, this.#failures - 1, Math.random) : undefined,
+        );
       });
-    }, delayMs);
   }
 
   async #flushOnce(): Promise<void> {
     const batch = this.#pending.splice(0, this.#batchSize);
     if (batch.length === 0) return;
+    this.#writing = batch.length;
     try {
       await deliveriesCollection(this.#db).bulkWrite(batch.map(toOperation), { ordered: false });
       if (this.#failures > 0)
         this.#log.info({ pending: this.#pending.length }, 'delivery records writing again');
       this.#failures = 0;
       this.#batchSize = Math.min(this.#maxBatch, this.#batchSize * 2);
+      this.#landed(batch);
     } catch (err) {
       const failed = failedWrites(err, batch);
+      if (failed) this.#landed(batch.filter((w) => !failed.some((f) => f.write === w)));
       if (failed?.every((f) => f.duplicate)) {
         // Only inserts of records that exist already: apply them as upserts, at once.
-        this.#pending.unshift(...failed.map((f) => ({ update: f.write.update, insert: false })));
-        metrics.deliveryRecordsPending.set(this.#pending.length);
+        this.#pending.unshift(...failed.map((f) => ({ ...f.write, insert: false })));
+        this.#gauge();
         return;
       }
       // When the server says which writes failed, only those go back; otherwise the whole batch
       // does (upserts are idempotent; an insert that did land comes back as a duplicate).
       this.#pending.unshift(
-        ...(failed?.map((f) => ({ update: f.write.update, insert: f.write.insert && !f.duplicate })) ??
-          batch),
+        ...(failed?.map((f) => ({ ...f.write, insert: f.write.insert && !f.duplicate })) ?? batch),
       );
       this.#batchSize = Math.max(Math.min(MIN_BATCH, this.#maxBatch), Math.floor(this.#batchSize / 2));
       metrics.deliveryRecordFailures.inc();
-      if (this.#failures === 0) {
+      if (this.#failures === 0)
         this.#log.warn(
           { err, pending: this.#pending.length },
           'writing delivery records failed; keeping them to retry',
         );
-      }
       this.#failures++;
+    } finally {
+      this.#writing = 0;
     }
-    metrics.deliveryRecordsPending.set(this.#pending.length);
+    this.#gauge();
+  }
+
+  #landed(writes: readonly PendingWrite[]): void {
+    for (const w of writes) {
+      this.#room.release(w.bytes);
+      w.landed();
+    }
   }
 
   /** Writes everything pending; gives up after `timeoutMs` (logging what was not written). */
   async close(timeoutMs = 5_000): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
     const deadline = Date.now() + timeoutMs;
     this.#closed = true;
     while (Date.now() < deadline) {
       if (this.#flushing) await this.#flushing;
       if (this.#pending.length === 0) break;
-      this.#flushing = this.#flushOnce().finally(() => (this.#flushing = null));
+      this.#flushing = this.#flushOnce().finally(() => {
+        this.#flushing = null;
+      });
       await this.#flushing;
       if (this.#failures > 0) await new Promise((r) => setTimeout(r, 250));
     }
@@ -152,12 +201,6 @@ export class DeliveryRecorder {
       );
     }
   }
-}
-
-interface PendingWrite {
-  readonly update: DeliveryUpdate;
-  /** The record's first write: try a plain insert. */
-  readonly insert: boolean;
 }
 
 function toOperation(w: PendingWrite): AnyBulkWriteOperation<DeliveryDoc> {

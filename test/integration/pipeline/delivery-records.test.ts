@@ -40,13 +40,18 @@ describe('delivery records', () => {
 
   it('inserts the first outcome, upserts later ones, and absorbs a repeated first outcome', async () => {
     const { db } = await r.mongo();
-    const recorder = new DeliveryRecorder(db, testLogger, { mode: 'full', flushIntervalMs: 10 });
-    recorder.record(update('dlv_a', 1, 'retrying'));
-    recorder.record(update('dlv_b', 1, 'succeeded'));
-    await new Promise((res) => setTimeout(res, 300));
-    recorder.record(update('dlv_a', 2, 'succeeded'));
-    recorder.record(update('dlv_b', 1, 'succeeded')); // the job was redelivered after a crash
-    recorder.record(update('dlv_c', 1, 'succeeded'));
+    const recorder = new DeliveryRecorder(db, testLogger, { mode: 'full' });
+    await Promise.all([
+      recorder.record(update('dlv_a', 1, 'retrying')),
+      recorder.record(update('dlv_b', 1, 'succeeded')),
+    ]);
+    // record() resolves once the write landed
+    expect(await deliveriesCollection(db).countDocuments()).toBe(2);
+    await Promise.all([
+      recorder.record(update('dlv_a', 2, 'succeeded')),
+      recorder.record(update('dlv_b', 1, 'succeeded')), // the job was redelivered after a crash
+      recorder.record(update('dlv_c', 1, 'succeeded')),
+    ]);
     await recorder.close();
 
     const docs = await deliveriesCollection(db).find().sort({ _id: 1 }).toArray();
@@ -55,7 +60,32 @@ describe('delivery records', () => {
       ['dlv_b', 'succeeded', 1, [1, 1]],
       ['dlv_c', 'succeeded', 1, [1]],
     ]);
+    // the later upsert did not carry the body, and did not need to
     expect(docs[0]).toMatchObject({ webhook_id: 'wh_1', environment: 'prod', body: '{"event_id":"x"}' });
     expect(recorder.pending).toBe(0);
+  });
+
+  it('while MongoDB is unreachable: writes wait, bounded in bytes, and an abort ends the wait', async () => {
+    const { MongoClient } = await import('mongodb');
+    // a port nobody listens on: every write fails fast
+    const client = new MongoClient('mongodb://127.0.0.1:1/hs_down', { serverSelectionTimeoutMS: 200 });
+    r.add(client, (c) => c.close());
+    const recorder = new DeliveryRecorder(client.db(), testLogger, { mode: 'full', maxPendingBytes: 4_096 });
+    const big = { ...update('dlv_big', 1, 'retrying'), body: 'x'.repeat(3_000) };
+    const controller = new AbortController();
+    let landed = 0;
+    const first = recorder.record(big, controller.signal).then(() => landed++);
+    const second = recorder
+      .record({ ...big, delivery_id: 'dlv_big2' }, controller.signal)
+      .then(() => landed++);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(landed).toBe(0);
+    expect(recorder.pending).toBe(1); // the second waits for room: 2 × 4 KiB do not fit in 4 KiB
+    expect(recorder.pendingBytes).toBeLessThanOrEqual(4_096);
+    controller.abort(new Error('stopping'));
+    await expect(first).rejects.toThrow('stopping');
+    await expect(second).rejects.toThrow('stopping');
+    expect(landed).toBe(0);
+    await recorder.close(300);
   });
 });

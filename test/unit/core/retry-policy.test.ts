@@ -31,8 +31,9 @@ function rel(ms: number): string {
 function timeline(policy: RetryPolicy): string[] {
   const lines: string[] = [];
   let now = T0;
+  let via: Tier | null = null;
   for (let attempt = 1; ; attempt++) {
-    const next = nextAttempt({ firstAttemptAtMs: T0, now, attempt }, policy);
+    const next = nextAttempt({ firstAttemptAtMs: T0, now, attempt, via }, policy);
     if (next.kind === 'dead-letter') {
       lines.push(`#${attempt} at ${rel(now - T0)} → dead-letter`);
       return lines;
@@ -40,6 +41,7 @@ function timeline(policy: RetryPolicy): string[] {
     lines.push(`#${attempt} at ${rel(now - T0)} → ${next.tier.name}`);
     expect(next.attempt).toBe(attempt + 1);
     now = next.dueAtMs;
+    via = next.tier;
   }
 }
 
@@ -131,7 +133,7 @@ describe('createRetryPolicy', () => {
 });
 
 describe('nextAttempt: schedule', () => {
-  it('walks the default tiers within the 24 h budget (full timeline)', () => {
+  it('makes exactly 8 attempts with the defaults: 0, 1m, 11m, 1h11m, 7h11m, 13h11m, 19h11m, 20h11m', () => {
     expect(timeline(defaults)).toEqual([
       '#1 at 0 → 1m',
       '#2 at 1m → 10m',
@@ -139,26 +141,10 @@ describe('nextAttempt: schedule', () => {
       '#4 at 1h11m → 6h',
       '#5 at 7h11m → 6h',
       '#6 at 13h11m → 6h',
-      // 19h11m + 6h would pass 24h: the largest tier that fits is 1h, until 1h no longer fits…
+      // 19h11m + 6h would pass 24h: one final attempt in the largest tier that fits (1h)…
       '#7 at 19h11m → 1h',
-      '#8 at 20h11m → 1h',
-      '#9 at 21h11m → 1h',
-      '#10 at 22h11m → 1h',
-      '#11 at 23h11m → 10m',
-      '#12 at 23h21m → 10m',
-      '#13 at 23h31m → 10m',
-      '#14 at 23h41m → 10m',
-      '#15 at 23h51m → 1m',
-      '#16 at 23h52m → 1m',
-      '#17 at 23h53m → 1m',
-      '#18 at 23h54m → 1m',
-      '#19 at 23h55m → 1m',
-      '#20 at 23h56m → 1m',
-      '#21 at 23h57m → 1m',
-      '#22 at 23h58m → 1m',
-      // landing exactly on the deadline still fits
-      '#23 at 23h59m → 1m',
-      '#24 at 24h → dead-letter',
+      // …and after it, dead-letter: 8 attempts, none bunched at the end of the budget.
+      '#8 at 20h11m → dead-letter',
     ]);
   });
 
@@ -205,6 +191,36 @@ describe('nextAttempt: schedule', () => {
     });
   });
 
+  it('dead-letters after the final attempt, and only after an attempt from a shorter tier', () => {
+    const oneHour = defaults.tiers[2]!;
+    const sixHours = defaults.tiers[3]!;
+    const now = T0 + 20 * H + 11 * M;
+    // attempt 8 came from 1h although its schedule said 6h: it was the final attempt
+    expect(nextAttempt({ firstAttemptAtMs: T0, now, attempt: 8, via: oneHour }, defaults)).toEqual({
+      kind: 'dead-letter',
+      reason: 'budget_exhausted',
+    });
+    // the same moment, from the scheduled tier: still a final attempt to come
+    expect(nextAttempt({ firstAttemptAtMs: T0, now, attempt: 8, via: sixHours }, defaults)).toMatchObject({
+      kind: 'retry',
+      tier: { name: '1h' },
+    });
+    // from the first-attempt topic (a manual retry or replay): never the final attempt
+    expect(nextAttempt({ firstAttemptAtMs: now, now, attempt: 8, via: null }, defaults)).toMatchObject({
+      kind: 'retry',
+      tier: { name: '6h' },
+    });
+  });
+
+  it('a Retry-After-lengthened tier is not mistaken for the final attempt', () => {
+    // attempt 1 asked for 2 min → 10m tier; attempt 2 from 10m (its schedule said 1m) goes on
+    const next = nextAttempt(
+      { firstAttemptAtMs: T0, now: T0 + 10 * M, attempt: 2, via: defaults.tiers[1]! },
+      defaults,
+    );
+    expect(next).toMatchObject({ kind: 'retry', tier: { name: '10m' }, attempt: 3 });
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('rejects attempt %d', (attempt) => {
     expect(() => nextAttempt({ firstAttemptAtMs: T0, now: T0, attempt }, defaults)).toThrow(RangeError);
   });
@@ -248,7 +264,7 @@ describe('nextAttempt: properties', () => {
           .map((budgetMs) => createRetryPolicy(tiers, budgetMs));
       });
 
-  it('never schedules before now or past the budget, and only dead-letters when nothing fits', () => {
+  it('never schedules before now or past the budget, and only dead-letters when nothing fits or after the final attempt', () => {
     fc.assert(
       fc.property(
         policyArb(1),
@@ -256,15 +272,20 @@ describe('nextAttempt: properties', () => {
         fc.integer({ min: -H, max: 80 * H }),
         fc.integer({ min: 1, max: 50 }),
         fc.option(fc.integer({ min: -H, max: 80 * H }), { nil: undefined }),
-        (policy, first, elapsed, attempt, retryAfterMs) => {
+        fc.option(fc.nat(), { nil: null }),
+        (policy, first, elapsed, attempt, retryAfterMs, viaIndex) => {
           const now = first + elapsed;
           const deadline = first + policy.budgetMs;
-          const next = nextAttempt({ firstAttemptAtMs: first, now, attempt, retryAfterMs }, policy);
+          const via = viaIndex === null ? null : policy.tiers[viaIndex % policy.tiers.length]!;
+          const next = nextAttempt({ firstAttemptAtMs: first, now, attempt, retryAfterMs, via }, policy);
           const fitting = policy.tiers.filter((t) => now + t.delayMs <= deadline);
+          const scheduledForThis = policy.tiers[Math.min(attempt - 2, policy.tiers.length - 1)];
+          const wasFinal = via !== null && attempt >= 2 && via.delayMs < scheduledForThis!.delayMs;
           if (next.kind === 'dead-letter') {
-            expect(fitting).toEqual([]);
+            expect(wasFinal || fitting.length === 0).toBe(true);
             return;
           }
+          expect(wasFinal).toBe(false);
           expect(policy.tiers).toContain(next.tier);
           expect(next.dueAtMs).toBe(now + next.tier.delayMs);
           expect(next.dueAtMs).toBeGreaterThan(now);
@@ -272,8 +293,14 @@ describe('nextAttempt: properties', () => {
           const scheduled = policy.tiers[Math.min(attempt - 1, policy.tiers.length - 1)]!;
           const wanted = Math.max(scheduled.delayMs, retryAfterMs ?? 0);
           const longEnough = fitting.filter((t) => t.delayMs >= wanted);
-          // Retry-After never shortens the schedule; it lengthens it as far as the tiers and budget allow.
-          expect(next.tier).toBe(longEnough[0] ?? fitting.at(-1));
+          if (fitting.includes(scheduled)) {
+            // Retry-After never shortens the schedule; it lengthens it as far as tiers and budget allow.
+            expect(next.tier).toBe(longEnough[0] ?? fitting.at(-1));
+            expect(next.tier.delayMs).toBeGreaterThanOrEqual(scheduled.delayMs);
+          } else {
+            // the final attempt: the largest tier that still fits
+            expect(next.tier).toBe(fitting.at(-1));
+          }
         },
       ),
       { numRuns: 2_000 },
@@ -289,9 +316,16 @@ describe('nextAttempt: properties', () => {
         (policy, lateness) => {
           let now = T0;
           let previousDue = T0;
+          let via: Tier | null = null;
+          let finals = 0;
           for (let attempt = 1; attempt <= 10_000; attempt++) {
-            const next = nextAttempt({ firstAttemptAtMs: T0, now, attempt }, policy);
+            const next = nextAttempt({ firstAttemptAtMs: T0, now, attempt, via }, policy);
             if (next.kind === 'dead-letter') return;
+            // at most one attempt goes to a tier shorter than its schedule: the final one
+            const scheduled = policy.tiers[Math.min(attempt - 1, policy.tiers.length - 1)]!;
+            if (next.tier.delayMs < scheduled.delayMs) finals++;
+            expect(finals).toBeLessThanOrEqual(1);
+            via = next.tier;
             expect(next.dueAtMs).toBeGreaterThan(previousDue);
             expect(next.dueAtMs).toBeLessThanOrEqual(T0 + policy.budgetMs);
             previousDue = next.dueAtMs;

@@ -1,9 +1,9 @@
 /**
- * Commit bookkeeping for one partition. Jobs are dispatched in offset order but finish in any
+ * The commit watermark of one partition. Jobs are dispatched in offset order but finish in any
  * order; the committable offset is the lowest job not yet finished (or one past the last
  * dispatched when none is pending), so a crash never skips an unfinished job.
  */
-export class PartitionProgress {
+export class PartitionWatermark {
   /** Dispatched offsets not yet finished, in dispatch (= offset) order. */
   readonly #pending: number[] = [];
   readonly #finished = new Set<number>();
@@ -49,55 +49,46 @@ export class PartitionProgress {
   }
 }
 
-/**
- * A counting semaphore for the in-flight window. `acquire` waits for a slot, calling `whileWaiting`
- * (the consumer heartbeat) every `tickMs` so a long wait never costs the group membership.
- */
-export class Window {
-  #free: number;
-  readonly #waiters: (() => void)[] = [];
+/** The watermarks of the partitions a consumer owns, and the commit of those that moved. */
+export class Watermarks {
+  readonly #marks = new Map<number, PartitionWatermark>();
 
-  constructor(readonly size: number) {
-    this.#free = size;
-  }
+  constructor(private readonly topic: string) {}
 
-  get inUse(): number {
-    return this.size - this.#free;
-  }
-
-  async acquire(whileWaiting?: () => Promise<void>, tickMs = 1_000): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return;
+  of(partition: number): PartitionWatermark {
+    let w = this.#marks.get(partition);
+    if (!w) {
+      w = new PartitionWatermark();
+      this.#marks.set(partition, w);
     }
-    let granted = false;
-    const slot = new Promise<void>((resolve) =>
-      this.#waiters.push(() => {
-        granted = true;
-        resolve();
-      }),
-    );
-    while (!granted) {
-      await Promise.race([slot, new Promise((r) => setTimeout(r, tickMs))]);
-      if (!granted && whileWaiting) await whileWaiting().catch(() => {});
+    return w;
+  }
+
+  /** Partitions now tracked. */
+  partitions(): number[] {
+    return [...this.#marks.keys()];
+  }
+
+  /** Stops tracking `partition` (it moved to another member, which re-reads from the commit). */
+  drop(partition: number): void {
+    this.#marks.delete(partition);
+  }
+
+  /** Commits every watermark that moved with `send`; returns partition → committed offset. */
+  async commit(
+    send: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<void>,
+  ): Promise<Record<number, number>> {
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    const moved: [PartitionWatermark, number][] = [];
+    for (const [partition, mark] of this.#marks) {
+      const next = mark.committable();
+      if (next === null) continue;
+      offsets.push({ topic: this.topic, partition, offset: String(next) });
+      moved.push([mark, next]);
     }
-  }
-
-  /** Takes a slot if one is free right now; never waits. */
-  tryAcquire(): boolean {
-    if (this.#free === 0 || this.#waiters.length > 0) return false;
-    this.#free--;
-    return true;
-  }
-
-  release(): void {
-    const next = this.#waiters.shift();
-    if (next) next();
-    else this.#free++;
-  }
-
-  /** Resolves when every slot is free again. */
-  async idle(pollMs = 20): Promise<void> {
-    while (this.#free < this.size) await new Promise((r) => setTimeout(r, pollMs));
+    if (offsets.length === 0) return {};
+    await send(offsets);
+    for (const [mark, next] of moved) mark.markCommitted(next);
+    return Object.fromEntries(offsets.map((o) => [o.partition, Number(o.offset)]));
   }
 }

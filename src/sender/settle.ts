@@ -1,0 +1,121 @@
+/**
+ * What follows a decision, in this order: disable the webhook (a 410), write the delivery record,
+ * then produce the job to its next tier or the dead-letter topic. `settle` resolves once all of
+ * that is stored — the record in MongoDB and the next step acknowledged by Kafka — and only then
+ * may the offset commit. The record goes first so a retry's later upsert always finds the record
+ * its first insert made (that is why later writes need not carry the body).
+ *
+ * Nothing here can freeze a partition: a failed disable is logged and the job still goes to the
+ * dead-letter topic (its fate is then safely on Kafka); the record and the produce wait for
+ * MongoDB and Kafka to answer, retrying, until the consumer stops.
+ */
+import type { KafkaMessage, Message } from 'kafkajs';
+import type { TopicNames } from '../config/topics.js';
+import type { Decision } from '../core/attempt.js';
+import { backoffMs, PRODUCE_BACKOFF } from '../core/backoff.js';
+import { isHookstreamError } from '../core/errors.js';
+import { encodeJob } from '../core/job.js';
+import type { DeliveryUpdate } from '../mongo/deliveries.js';
+import type { Logger } from '../observability/logger.js';
+import { metrics } from '../observability/metrics.js';
+
+export interface SettleDeps {
+  readonly names: TopicNames;
+  /** The topic's label: `deliveries` or a tier name. */
+  readonly tier: string;
+  readonly logger: Logger;
+  readonly producer: { send(topic: string, message: Message): Promise<void> };
+  readonly recorder: { record(update: DeliveryUpdate, signal?: AbortSignal): Promise<void> };
+  /** Disables a webhook whose receiver answered 410 Gone. */
+  readonly disableWebhook: (webhookId: string, reason: string) => Promise<void>;
+  /** Told after this process disabled a webhook (drop it from the cache). */
+  readonly onDisabled?: (webhookId: string) => void;
+}
+
+export class Settler {
+  readonly #d: SettleDeps;
+  readonly #log: Logger;
+
+  constructor(deps: SettleDeps) {
+    this.#d = deps;
+    this.#log = deps.logger.child({ tier: deps.tier });
+  }
+
+  async settle(decision: Decision, signal: AbortSignal): Promise<void> {
+    const { record } = decision;
+    const ids = {
+      event_id: record.event_id,
+      delivery_id: record.delivery_id,
+      webhook_id: record.webhook_id,
+      attempt: record.attempt?.attempt ?? null,
+    };
+    if (decision.kind === 'disable-then-dead-letter') await this.#disable(record.webhook_id, ids);
+    await this.#d.recorder.record(record, signal);
+    if (decision.kind === 'succeeded') return;
+    if (decision.kind === 'retry') {
+      const target = this.#d.names.retry.find((r) => r.tier.name === decision.tier.name);
+      if (!target) throw new RangeError(`no retry topic for tier ${decision.tier.name}`);
+      await this.#produce(target.topic, { key: record.webhook_id, value: encodeJob(decision.job) }, signal);
+      metrics.retriesScheduled.inc({ from: this.#d.tier, to: decision.tier.name });
+      return;
+    }
+    await this.#produce(
+      this.#d.names.deadLetter,
+      { key: record.webhook_id, value: encodeJob(decision.job), headers: { ...decision.headers } },
+      signal,
+    );
+    metrics.deadLettered.inc({ reason: decision.reason });
+    this.#log.warn({ ...ids, reason: decision.reason }, 'delivery dead-lettered');
+  }
+
+  async #disable(webhookId: string, ids: object): Promise<void> {
+    try {
+      await this.#d.disableWebhook(webhookId, 'gone');
+      this.#d.onDisabled?.(webhookId);
+      this.#log.warn(ids, 'receiver answered 410 Gone: webhook disabled');
+    } catch (err) {
+      metrics.webhookDisableFailures.inc();
+      this.#log.error(
+        { ...ids, err },
+        'receiver answered 410 Gone but the webhook could not be disabled (MongoDB unreachable?); the job is dead-lettered, the next 410 tries again',
+      );
+    }
+  }
+
+  /** A message that is not a valid job goes to the dead-letter topic as it is, with the reason. */
+  async setAside(message: KafkaMessage, err: Error, partition: number, signal: AbortSignal): Promise<void> {
+    const code = isHookstreamError(err) ? err.code : 'INVALID_JOB';
+    this.#log.error(
+      { partition, offset: message.offset, code, error: err.message },
+      'malformed job moved to the dead-letter topic',
+    );
+    await this.#produce(
+      this.#d.names.deadLetter,
+      {
+        key: message.key,
+        value: message.value ?? Buffer.alloc(0),
+        headers: {
+          'hookstream-dead-letter-reason': 'invalid_job',
+          'hookstream-error-message': err.message.slice(0, 1_000),
+        },
+      },
+      signal,
+    );
+    metrics.deadLettered.inc({ reason: 'invalid_job' });
+  }
+
+  /** Produces, retrying until Kafka acknowledges; rejects only when `signal` aborts. */
+  async #produce(topic: string, message: Message, signal: AbortSignal): Promise<void> {
+    for (let retry = 0; ; retry++) {
+      try {
+        await this.#d.producer.send(topic, message);
+        return;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const waitMs = backoffMs(PRODUCE_BACKOFF, retry, Math.random);
+        this.#log.warn({ err, topic, retry_in_ms: waitMs }, 'producing to Kafka failed; retrying');
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+}
