@@ -101,6 +101,19 @@ export function summarize(m: OutcomeSummary, sample: HealthSample): OutcomeSumma
   };
 }
 
+/** Two summaries as one (e.g. a batch that could not be written, put back before newer samples). */
+export function mergeSummaries(a: OutcomeSummary, b: OutcomeSummary): OutcomeSummary {
+  const lastSuccessAt = later(a.lastSuccessAt, b.lastSuccessAt);
+  const fa = failuresAfter(a, lastSuccessAt);
+  const fb = failuresAfter(b, lastSuccessAt);
+  return {
+    lastSuccessAt,
+    failures: fa.failures + fb.failures,
+    firstFailureAt: earlier(fa.firstFailureAt, fb.firstFailureAt),
+    lastFailureAt: later(fa.lastFailureAt, fb.lastFailureAt),
+  };
+}
+
 /** Applies a batch summary to the stored state and decides whether to disable. */
 export function applyOutcomes(
   state: EndpointHealth,

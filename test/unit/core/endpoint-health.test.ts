@@ -7,6 +7,7 @@ import {
   HEALTHY,
   type HealthPolicy,
   type HealthSample,
+  mergeSummaries,
   summarize,
 } from '../../../src/core/endpoint-health.js';
 
@@ -182,5 +183,26 @@ describe('applyOutcomes across flushes and senders', () => {
     expect(d.state.failing_since).toEqual(at(510));
     expect(d.state.failed_attempts).toBe(1);
     expect(d.disable).toBe(false);
+  });
+});
+
+describe('mergeSummaries', () => {
+  const fold = (samples: HealthSample[]) => samples.reduce(summarize, EMPTY_SUMMARY);
+
+  it('equals folding both batches in time order when they do not overlap', () => {
+    const a = [fail(0), fail(5), ok(6), fail(8)];
+    const b = [fail(10), fail(12)];
+    expect(mergeSummaries(fold(a), fold(b))).toEqual(fold([...a, ...b]));
+    expect(mergeSummaries(fold(b), fold(a))).toEqual(fold([...a, ...b]));
+  });
+
+  it('a later success in either drops the failures before it', () => {
+    expect(mergeSummaries(fold([fail(1), fail(2)]), fold([ok(3)]))).toEqual({
+      lastSuccessAt: at(3),
+      failures: 0,
+      firstFailureAt: null,
+      lastFailureAt: null,
+    });
+    expect(mergeSummaries(EMPTY_SUMMARY, EMPTY_SUMMARY)).toEqual(EMPTY_SUMMARY);
   });
 });
