@@ -1,0 +1,102 @@
+/** Retention on the real MongoDB-protocol server (FerretDB here: no TTL, so through the sweeper). */
+import { describe, expect, it } from 'vitest';
+import { deliveriesCollection } from '../../../src/mongo/deliveries.js';
+import { LEASES_COLLECTION } from '../../../src/mongo/lease.js';
+import {
+  ensureRetention,
+  indexName,
+  RetentionSweeper,
+  type RetentionTarget,
+} from '../../../src/mongo/retention.js';
+import { retentionTargets } from '../../../src/roles/retention.js';
+import { resources, testLogger, waitFor } from '../../support/helpers.js';
+import { deliveryRecord, insertDeliveries } from './support.js';
+
+describe('retention', () => {
+  const r = resources();
+
+  it('detects whether the server enforces TTL and leaves the index the sweeper needs either way', async () => {
+    const { db } = await r.mongo();
+    const target: RetentionTarget = { collection: 'deliveries', field: 'updated_at', retentionMs: 5_000 };
+    const mode = await ensureRetention(db, target);
+    const build = await db.command({ buildInfo: 1 });
+    expect(mode).toBe(build.ferretdbVersion === undefined ? 'ttl' : 'sweeper');
+    // Idempotent, and the index is there for the sweeper's range scan.
+    expect(await ensureRetention(db, target)).toBe(mode);
+    const index = (await deliveriesCollection(db).listIndexes().toArray()).find(
+      (i) => i.name === indexName(target),
+    );
+    expect(index?.key).toEqual({ updated_at: 1 });
+  });
+
+  it('with a retention of seconds, old delivery records go and new ones stay (sweeper, in small batches)', async () => {
+    const { db } = await r.mongo();
+    const [records] = retentionTargets({ recordRetentionMs: 5_000 }, db);
+    await ensureRetention(db, records!);
+    const now = Date.now();
+    const old = Array.from({ length: 23 }, (_, i) =>
+      deliveryRecord('prod', `old-${i}`, 'wh_a', new Date(now - 60_000 - i * 1000)),
+    );
+    const fresh = Array.from({ length: 5 }, (_, i) =>
+      deliveryRecord('prod', `new-${i}`, 'wh_a', new Date(now + i)),
+    );
+    await insertDeliveries(db, [...old, ...fresh]);
+
+    const sweeper = r
+      .add(
+        new RetentionSweeper({
+          db,
+          targets: [records!],
+          logger: testLogger,
+          batchSize: 5,
+          pauseMs: 10,
+          intervalMs: 200,
+        }),
+        (s) => s.close(),
+      )
+      .start();
+    const col = deliveriesCollection(db);
+    await waitFor(async () => (await col.countDocuments({ event_id: { $regex: '^old-' } })) === 0, {
+      message: 'old records removed',
+    });
+    expect(
+      (await col.find({}, { projection: { event_id: 1 } }).toArray()).map((d) => d.event_id).sort(),
+    ).toEqual(fresh.map((d) => d.event_id).sort());
+    // Once the fresh ones pass the retention, they go too.
+    await waitFor(async () => (await col.countDocuments({})) === 0, { message: 'fresh records aged out' });
+    await sweeper.close();
+  });
+
+  it('exactly one of several replicas sweeps in a lease term', async () => {
+    const { db } = await r.mongo();
+    const target: RetentionTarget = { collection: 'marks', field: 'created_at', retentionMs: 1_000 };
+    await ensureRetention(db, target);
+    await db
+      .collection('marks')
+      .insertMany(
+        Array.from({ length: 10 }, (_, i) => ({
+          _id: `m${i}` as unknown as never,
+          created_at: new Date(Date.now() - 10_000),
+        })),
+      );
+    const sweepers = [1, 2, 3, 4].map((i) =>
+      r.add(
+        new RetentionSweeper({
+          db,
+          targets: [target],
+          logger: testLogger,
+          holder: `replica-${i}`,
+          termMs: 600_000,
+        }),
+        (s) => s.close(),
+      ),
+    );
+    const results = await Promise.all(sweepers.map((s) => s.sweepOnce()));
+    const working = results.filter((x) => x !== null);
+    expect(working).toHaveLength(1);
+    expect(working[0]).toEqual([{ collection: 'marks', removed: 10, partial: false }]);
+    expect(await db.collection(LEASES_COLLECTION).countDocuments({})).toBe(1);
+    // The holder keeps its term; the others keep waiting.
+    expect((await Promise.all(sweepers.map((s) => s.sweepOnce()))).filter((x) => x !== null)).toHaveLength(1);
+  });
+});
