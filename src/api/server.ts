@@ -15,6 +15,7 @@ import { authHook } from './auth.js';
 import { errorBody, errorHandler, notFoundHandler } from './errors.js';
 import { buildOpenApiDocument, type CollectedRoute, collectRoute } from './openapi.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { eventRoutes } from './routes/events.js';
 import { systemRoutes } from './routes/system.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { createValidatorCompiler } from './validation.js';
@@ -93,6 +94,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   });
   webhookRoutes(app, ctx);
   apiKeyRoutes(app, ctx);
+  eventRoutes(app, ctx);
   return app;
 }
 

@@ -71,14 +71,12 @@ describe('retention', () => {
     const { db } = await r.mongo();
     const target: RetentionTarget = { collection: 'marks', field: 'created_at', retentionMs: 1_000 };
     await ensureRetention(db, target);
-    await db
-      .collection('marks')
-      .insertMany(
-        Array.from({ length: 10 }, (_, i) => ({
-          _id: `m${i}` as unknown as never,
-          created_at: new Date(Date.now() - 10_000),
-        })),
-      );
+    await db.collection('marks').insertMany(
+      Array.from({ length: 10 }, (_, i) => ({
+        _id: `m${i}` as unknown as never,
+        created_at: new Date(Date.now() - 10_000),
+      })),
+    );
     const sweepers = [1, 2, 3, 4].map((i) =>
       r.add(
         new RetentionSweeper({
