@@ -23,6 +23,7 @@ import {
   summarize,
 } from '../core/endpoint-health.js';
 import type { Logger } from '../observability/logger.js';
+import type { AttemptOutcome } from './deliveries.js';
 import { isDuplicateKey } from './errors.js';
 import { nextUpdatedAt } from './webhook-admin.js';
 import type { WebhookDoc } from './webhooks.js';
@@ -94,6 +95,16 @@ async function claimDisable(db: Db, doc: WebhookWithHealth, now: Date): Promise<
   }
 }
 
+/**
+ * What one attempt says about the endpoint: a 2xx is a success, every other answer or transport
+ * failure (timeouts, refused connections, TLS, a forbidden target…) a failure. `webhook_unavailable`
+ * (hookstream could not read the webhook) says nothing about the endpoint and is left out.
+ */
+export function healthSample(outcome: AttemptOutcome, at: Date): HealthSample | null {
+  if (outcome === 'webhook_unavailable') return null;
+  return { ok: outcome === 'success', at };
+}
+
 export function storedHealth(doc: Partial<WebhookHealthFields>): EndpointHealth {
   return {
     failing_since: doc.failing_since ?? null,
@@ -146,7 +157,13 @@ export class WebhookHealthWriter {
     this.#onDisabled = opts.onDisabled;
   }
 
-  /** Takes one attempt's outcome (memory only). */
+  /** The sender's observer seam: one attempt's outcome class and when it was made (memory only). */
+  recordAttempt(webhookId: string, outcome: AttemptOutcome, at: Date): void {
+    const sample = healthSample(outcome, at);
+    if (sample !== null) this.record(webhookId, sample);
+  }
+
+  /** Takes one sample (memory only). */
   record(webhookId: string, sample: HealthSample): void {
     this.#pending.set(webhookId, summarize(this.#pending.get(webhookId) ?? EMPTY_SUMMARY, sample));
   }

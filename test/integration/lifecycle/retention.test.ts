@@ -8,7 +8,8 @@ import {
   RetentionSweeper,
   type RetentionTarget,
 } from '../../../src/mongo/retention.js';
-import { retentionTargets } from '../../../src/roles/retention.js';
+import type { Component } from '../../../src/roles/lifecycle.js';
+import { retentionTargets, startRetention } from '../../../src/roles/retention.js';
 import { resources, testLogger, waitFor } from '../../support/helpers.js';
 import { deliveryRecord, insertDeliveries } from './support.js';
 
@@ -96,5 +97,19 @@ describe('retention', () => {
     expect(await db.collection(LEASES_COLLECTION).countDocuments({})).toBe(1);
     // The holder keeps its term; the others keep waiting.
     expect((await Promise.all(sweepers.map((s) => s.sweepOnce()))).filter((x) => x !== null)).toHaveLength(1);
+  });
+
+  it('startRetention covers every target and starts a sweeper only where the server has no TTL', async () => {
+    const { db } = await r.mongo();
+    const started: Component[] = [];
+    const config = { recordRetentionMs: 30 * 86_400_000 } as Parameters<typeof startRetention>[0]['config'];
+    await startRetention({ config, logger: testLogger, started }, db);
+    const ferret = (await db.command({ buildInfo: 1 })).ferretdbVersion !== undefined;
+    expect(started.map((c) => c.name)).toEqual(ferret ? ['retention sweeper'] : []);
+    for (const t of retentionTargets(config, db)) {
+      const names = (await db.collection(t.collection).listIndexes().toArray()).map((i) => i.name);
+      expect(names, t.collection).toContain(indexName(t));
+    }
+    for (const c of started) await c.close();
   });
 });
