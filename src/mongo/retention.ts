@@ -4,9 +4,15 @@
  * On MongoDB this is a TTL index (`expireAfterSeconds`), which the server enforces by itself. FerretDB
  * v1.24 refuses the option (`createIndex` fails with code 238 NotImplemented, and `collMod` is not
  * implemented either), so there the same field gets a plain index and `RetentionSweeper` deletes in
- * small batches: at most `batchSize` ids found on the index, one `deleteMany` by `_id`, a pause, and
- * again — never a long lock or a long scan that would hold up the senders' writes. Only one replica
- * sweeps at a time (a term lease, `lease.ts`); running it on every replica is safe.
+ * small batches: at most `batchSize` ids found by the date field, one `deleteMany` by `_id`, a pause
+ * at least as long as the batch took, and again — never a long lock, and never more than half of the
+ * database's time taken from the senders' writes. One sweep per interval across all replicas (a term
+ * lease, `lease.ts`); running it on every replica is safe.
+ *
+ * Measured on FerretDB v1.24 (SQLite): only `_id` equality is pushed down to an index, so each batch
+ * costs about one scan of the collection (≈3-4 s for 3 000 records of 10 KB on the shared 2-core test
+ * machine). Fine for development and modest volumes; at production volumes use MongoDB, where the TTL
+ * index makes the sweeper unnecessary.
  *
  * Targets (wired in `roles/retention.ts`): delivery records by `updated_at` (a record goes
  * HOOKSTREAM_RECORD_RETENTION after its last attempt), the dedupe marks of the router by their time
@@ -76,19 +82,25 @@ export interface RetentionSweeperOptions {
   readonly logger: Logger;
   /** Stored on the lease. @default hostname-pid-random */
   readonly holder?: string;
-  /** Between sweeps, milliseconds. @default 60_000 */
+  /**
+   * Between sweeps, and the lease term: one sweep per interval across all replicas, milliseconds.
+   * Ten minutes: each FerretDB sweep costs about one collection scan per batch, and a retention
+   * counted in days needs no finer grain. @default 600_000
+   */
   readonly intervalMs?: number;
   /** Documents per delete. @default 500 */
   readonly batchSize?: number;
-  /** Between two batches, milliseconds (room for the senders' writes). @default 100 */
+  /**
+   * Least pause between two batches, milliseconds. The pause is at least as long as the batch took,
+   * so the sweeper never holds more than half of the database's time. @default 100
+   */
   readonly pauseMs?: number;
-  /** Lease term, milliseconds. @default 300_000 (5 min) */
-  readonly termMs?: number;
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
 
 export const RETENTION_LEASE = 'retention-sweeper';
+export const DEFAULT_SWEEP_INTERVAL_MS = 600_000;
 
 export class RetentionSweeper {
   readonly #db: Db;
@@ -112,9 +124,9 @@ export class RetentionSweeper {
       name: RETENTION_LEASE,
       holder:
         opts.holder ?? `${process.env.HOSTNAME ?? 'host'}-${process.pid}-${randomBytes(4).toString('hex')}`,
-      termMs: opts.termMs ?? 300_000,
+      termMs: opts.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
     };
-    this.#intervalMs = opts.intervalMs ?? 60_000;
+    this.#intervalMs = opts.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.#batchSize = opts.batchSize ?? 500;
     this.#pauseMs = opts.pauseMs ?? 100;
     this.#now = opts.now ?? (() => new Date());
@@ -165,6 +177,7 @@ export class RetentionSweeper {
       if (this.#stop.signal.aborted || this.#now().getTime() >= workUntilMs) {
         return { collection: t.collection, removed, partial: true };
       }
+      const started = performance.now();
       const cutoff = new Date(this.#now().getTime() - t.retentionMs);
       const ids = (
         await col
@@ -175,11 +188,11 @@ export class RetentionSweeper {
       if (ids.length === 0) return { collection: t.collection, removed, partial: false };
       removed += (await col.deleteMany({ _id: { $in: ids } })).deletedCount;
       if (ids.length < this.#batchSize) return { collection: t.collection, removed, partial: false };
-      await this.#pause();
+      await this.#pause(Math.max(this.#pauseMs, performance.now() - started));
     }
   }
 
-  #pause(): Promise<void> {
+  #pause(ms: number): Promise<void> {
     const signal = this.#stop.signal;
     return new Promise((resolve) => {
       const done = () => {
@@ -187,7 +200,7 @@ export class RetentionSweeper {
         signal.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, this.#pauseMs);
+      const timer = setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
     });
   }

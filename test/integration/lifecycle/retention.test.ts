@@ -51,7 +51,7 @@ describe('retention', () => {
           logger: testLogger,
           batchSize: 5,
           pauseMs: 10,
-          intervalMs: 200,
+          intervalMs: 1_000,
         }),
         (s) => s.close(),
       )
@@ -85,7 +85,7 @@ describe('retention', () => {
           targets: [target],
           logger: testLogger,
           holder: `replica-${i}`,
-          termMs: 600_000,
+          intervalMs: 600_000,
         }),
         (s) => s.close(),
       ),
