@@ -12,6 +12,7 @@
  * (`hookstream topics create` sets 7–14 days); a delivery still on its way when the erase runs
  * writes its first record afterwards, with the body — erase again once it has finished.
  */
+import type { Filter } from 'mongodb';
 import { HookstreamError } from '../core/errors.js';
 import { type DeliveryDoc, deliveriesCollection } from '../mongo/deliveries.js';
 import { mapMongoError } from '../mongo/errors.js';
@@ -62,10 +63,11 @@ async function eventRecords(
   environment: string,
   eventId: string,
   projection: Record<string, 0 | 1>,
+  extra: Filter<DeliveryDoc> = {},
 ): Promise<DeliveryDoc[]> {
   try {
     return await deliveriesCollection(ctx.db)
-      .find({ environment, event_id: eventId }, { projection })
+      .find({ ...extra, environment, event_id: eventId }, { projection })
       .sort({ created_at: 1, _id: 1 })
       .limit(MAX_EVENT_DELIVERIES)
       .toArray();
@@ -92,8 +94,15 @@ export async function eraseEvent(
 ): Promise<EraseResult> {
   const now = ctx.now();
   const docs = await eventRecords(ctx, environment, eventId, { body: 0 });
+  // Which still hold a body, in one query: then every write below filters on `_id` alone, the one
+  // filter FerretDB answers from an index.
+  const withBody = new Set(
+    (await eventRecords(ctx, environment, eventId, { _id: 1 }, { body: { $exists: true } })).map(
+      (d) => d._id,
+    ),
+  );
   const deliveries: ErasedDelivery[] = [];
-  for (const doc of docs) deliveries.push(await eraseRecord(ctx, doc, now));
+  for (const doc of docs) deliveries.push(await eraseRecord(ctx, doc, withBody.has(doc._id), now));
   ctx.logger.info(
     {
       environment,
@@ -113,7 +122,12 @@ function stripAttempt(attempt: object): object {
   return Object.fromEntries(Object.entries(attempt).filter(([k]) => ATTEMPT_FIELDS.includes(k)));
 }
 
-async function eraseRecord(ctx: ServiceContext, first: DeliveryDoc, now: Date): Promise<ErasedDelivery> {
+async function eraseRecord(
+  ctx: ServiceContext,
+  first: DeliveryDoc,
+  hasBody: boolean,
+  now: Date,
+): Promise<ErasedDelivery> {
   const col = deliveriesCollection(ctx.db);
   let doc: DeliveryDoc | null = first;
   try {
@@ -122,22 +136,20 @@ async function eraseRecord(ctx: ServiceContext, first: DeliveryDoc, now: Date): 
       const excerpts = attempts.filter(extraFields).length;
       if (excerpts === 0) {
         // Only the body: an unconditional $unset cannot lose a sender's concurrent $push.
-        const res = await col.updateOne(
-          { _id: doc._id, body: { $exists: true } },
-          { $unset: { body: '' }, $set: { erased_at: now } as Partial<DeliveryDoc> },
-        );
+        if (hasBody) {
+          await col.updateOne(
+            { _id: doc._id },
+            { $unset: { body: '' }, $set: { erased_at: now } as Partial<DeliveryDoc> },
+          );
+        }
         return {
           delivery_id: doc._id,
           webhook_id: doc.webhook_id,
-          body_erased: res.modifiedCount === 1,
+          body_erased: hasBody,
           response_excerpts_erased: 0,
         };
       }
       // Rewriting the attempts is conditional on the record being unchanged since it was read.
-      const hadBody = await col.findOne(
-        { _id: doc._id, body: { $exists: true } },
-        { projection: { _id: 1 } },
-      );
       const res = await col.updateOne(
         { _id: doc._id, updated_at: doc.updated_at },
         {
@@ -149,7 +161,7 @@ async function eraseRecord(ctx: ServiceContext, first: DeliveryDoc, now: Date): 
         return {
           delivery_id: doc._id,
           webhook_id: doc.webhook_id,
-          body_erased: hadBody !== null,
+          body_erased: hasBody,
           response_excerpts_erased: excerpts,
         };
       }
