@@ -19,6 +19,7 @@ import { type AuthFailureLimit, AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT }
 import { errorBody, errorHandler, notFoundHandler } from './errors.js';
 import { registerDocsPage, registerOpenApi } from './openapi.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { eventRoutes } from './routes/events.js';
 import { systemRoutes } from './routes/system.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { createValidatorCompiler } from './validation.js';
@@ -27,7 +28,7 @@ import { createValidatorCompiler } from './validation.js';
 export type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => void;
 
 /** Every route group of the API, in registration order (one line per group). */
-const ROUTE_PLUGINS: readonly RoutePlugin[] = [systemRoutes, webhookRoutes, apiKeyRoutes];
+const ROUTE_PLUGINS: readonly RoutePlugin[] = [systemRoutes, webhookRoutes, apiKeyRoutes, eventRoutes];
 
 /** Largest accepted request body, bytes (1 MiB). */
 export const BODY_LIMIT = 1_048_576;

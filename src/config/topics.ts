@@ -6,6 +6,8 @@ export interface TopicNames {
   readonly deliveries: string;
   readonly deadLetter: string;
   readonly eventsInvalid: string;
+  /** Operational events (`webhook.disabled`, `webhook.enabled`, `delivery.exhausted`). */
+  readonly operational: string;
   /** One per tier, in tier order. */
   readonly retry: readonly { readonly tier: Tier; readonly topic: string; readonly group: string }[];
   readonly routerGroup: string;
@@ -18,6 +20,7 @@ export function topicNames(prefix: string, tiers: readonly Tier[]): TopicNames {
     deliveries: `${prefix}.deliveries`,
     deadLetter: `${prefix}.dead-letter`,
     eventsInvalid: `${prefix}.events.invalid`,
+    operational: `${prefix}.operational`,
     retry: tiers.map((tier) => ({
       tier,
       topic: `${prefix}.retry.${tier.name}`,

@@ -23,7 +23,7 @@ export interface TopicPlan {
 
 /**
  * What `hookstream topics create` makes. Retention: 7 days for deliveries and events.invalid,
- * 14 days for dead letters, and for each tier at least 7 days and at least 4× its delay, so a job
+ * 14 days for dead letters and operational events, and for each tier at least 7 days and at least 4× its delay, so a job
  * parked in the longest tier is always still there when it comes due.
  */
 export function planTopics(
@@ -46,6 +46,7 @@ export function planTopics(
     ),
     plan(names.deadLetter, Math.max(base, 14 * DAY_MS)),
     plan(names.eventsInvalid, base),
+    plan(names.operational, Math.max(base, 14 * DAY_MS)),
   ];
 }
 

@@ -74,6 +74,8 @@ export async function ensureDeliveryIndexes(db: Db): Promise<void> {
   // "failed (of webhook W) since T" (replay, alerts)
   await col.createIndex({ status: 1, updated_at: 1 }, { name: 'status_updated' });
   await col.createIndex({ webhook_id: 1, status: 1, updated_at: 1 }, { name: 'webhook_status_updated' });
+  // "every delivery of event E" (lookup and erase by event_id)
+  await col.createIndex({ environment: 1, event_id: 1 }, { name: 'environment_event' });
 }
 
 /** What a sender knows after one attempt (or a decision without an attempt, e.g. webhook disabled). */

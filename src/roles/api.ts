@@ -17,6 +17,7 @@ import { LagCollector } from '../observability/lag.js';
 import type { Logger } from '../observability/logger.js';
 import { kafkaEnqueue } from '../services/enqueue.js';
 import type { Component } from './lifecycle.js';
+import { startRetention } from './retention.js';
 import { mongoPingCheck, type RoleContext, runRole } from './runtime.js';
 
 /** How long an API request waits for an unreachable MongoDB before answering 503, milliseconds. */
@@ -69,6 +70,7 @@ export async function startApi({ config, logger, signal, ops, started }: RoleCon
   await ensureWebhookAdminIndexes(db);
   await ensureDeliveryIndexes(db);
   await ensureApiKeyIndexes(db);
+  await startRetention({ config, logger, started }, db);
   signal.throwIfAborted();
 
   const kafka = createKafka({

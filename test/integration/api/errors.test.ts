@@ -403,6 +403,8 @@ describe('admin API: malformed input, errors and operational routes', () => {
         'POST /v1/api-keys',
         'GET /v1/api-keys',
         'DELETE /v1/api-keys/{id}',
+        'GET /v1/environments/{env}/events/{event_id}/deliveries',
+        'DELETE /v1/environments/{env}/events/{event_id}',
         'GET /v1/event-types',
         'GET /healthz',
         'GET /readyz',

@@ -17,6 +17,7 @@ describe('planTopics', () => {
       'hookstream.retry.2d',
       'hookstream.dead-letter',
       'hookstream.events.invalid',
+      'hookstream.operational',
     ]);
     for (const r of names.retry) {
       const p = plan.find((x) => x.topic === r.topic)!;
