@@ -2,9 +2,12 @@
  * Ingest deduplication: the `events_seen` collection remembers which (environment, event_id) the
  * router has routed, for `HOOKSTREAM_DEDUPE_WINDOW`.
  *
- * A mark is written only after the event's jobs were acknowledged by Kafka (and before its offset is
- * committed), so every mark stands for a completed route: a crash in between costs a duplicate,
- * never a loss. Lookups and writes are one query each per Kafka batch.
+ * Two documents per event: a claim (`<environment>/<event_id>`, inserted when the event is first
+ * seen, before it is routed) and a routed mark (`routed:<environment>/<event_id>`, inserted only
+ * after the event's jobs were acknowledged by Kafka, before its offset is committed). Only a routed
+ * mark makes a repeat a duplicate, so every trusted mark stands for a completed route: a crash in
+ * between costs a duplicate, never a loss. In the common case (no repeat) a Kafka batch costs two
+ * unordered insertMany calls and no query.
  *
  * Expiry: a TTL index on `expires_at` where the server has TTL indexes (MongoDB); where it refuses
  * them (FerretDB answers NotImplemented), a sweeper deletes expired marks instead. Lookups ignore
@@ -60,6 +63,11 @@ function duplicateKeyIds(err: unknown, ids: readonly string[]): string[] {
 
 export function seenId(environment: string, eventId: string): string {
   return `${environment}/${eventId}`;
+}
+
+/** The mark a completed route leaves for `seenId` (the claim itself is `seenId`). */
+function routedId(id: string): string {
+  return `routed:${id}`;
 }
 
 export interface EventDedupeOptions {
@@ -120,38 +128,66 @@ export class EventDedupe {
     return this.#col.createIndex({ expires_at: 1 }, { name: 'expires_at_ttl', expireAfterSeconds: 0 });
   }
 
-  /** The ids among `ids` routed within the window before `now`. */
+  /**
+   * The ids among `ids` routed within the window before `now`.
+   *
+   * The check is an insert, not a query: each id is claimed with one unordered insertMany (on
+   * FerretDB only `_id` equality uses an index, so a `$in` lookup scans the whole collection and
+   * grows with it, while an insert by `_id` stays constant). An id whose claim already exists was seen
+   * before; only for those (rare) is the routed mark read, one `_id` lookup each, and only a mark
+   * written by a completed route within the window makes the event a duplicate. A claim without
+   * such a mark (a crash between routing and marking, an expired mark) is routed again, and its
+   * claim renewed so that it never expires before the mark that will follow.
+   */
   async seen(ids: readonly string[], now: Date): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const since = new Date(now.getTime() - this.#opts.windowMs);
-    const docs = await this.#col
-      .find({ _id: { $in: [...new Set(ids)] }, seen_at: { $gt: since } }, { projection: { _id: 1 } })
-      .toArray();
-    return new Set(docs.map((d) => d._id));
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Set();
+    const expires_at = new Date(now.getTime() + this.#opts.windowMs);
+    const before = await this.#insertOrExisting(unique, (_id) => ({ _id, seen_at: now, expires_at }));
+    if (before.length === 0) return new Set();
+    const since = now.getTime() - this.#opts.windowMs;
+    const marks = await Promise.all(
+      before.map((id) => this.#col.findOne({ _id: routedId(id) }, { projection: { seen_at: 1 } })),
+    );
+    const seen = new Set(before.filter((_, i) => (marks[i]?.seen_at.getTime() ?? -Infinity) > since));
+    await this.#renew(
+      before.filter((id) => !seen.has(id)),
+      now,
+    );
+    return seen;
   }
 
   /**
-   * Remembers `ids` as routed at `now` (call only once their jobs are acknowledged). New marks are
-   * inserted in one unordered insertMany (FerretDB runs upserts one by one, ~30 ms each); marks that
-   * exist already (expired, not yet swept) are refreshed with one updateMany.
+   * Remembers `ids` as routed at `now`: call only once their jobs are acknowledged by Kafka. One
+   * unordered insertMany of routed marks; marks that exist already (expired, not swept yet) are
+   * renewed one `_id` update each (rare).
    */
   async markRouted(ids: readonly string[], now: Date): Promise<void> {
-    if (ids.length === 0) return;
+    const unique = [...new Set(ids)].map(routedId);
+    if (unique.length === 0) return;
     const expires_at = new Date(now.getTime() + this.#opts.windowMs);
-    const unique = [...new Set(ids)];
-    let existing: string[] = [];
+    await this.#renew(
+      await this.#insertOrExisting(unique, (_id) => ({ _id, seen_at: now, expires_at })),
+      now,
+    );
+  }
+
+  /** Inserts one document per id; returns the ids that existed already. */
+  async #insertOrExisting(ids: readonly string[], doc: (id: string) => SeenDoc): Promise<string[]> {
     try {
-      await this.#col.insertMany(
-        unique.map((_id) => ({ _id, seen_at: now, expires_at })),
-        { ordered: false },
-      );
+      await this.#col.insertMany(ids.map(doc), { ordered: false });
+      return [];
     } catch (err) {
-      existing = duplicateKeyIds(err, unique);
+      const existing = duplicateKeyIds(err, ids);
       if (existing.length === 0) throw err;
+      return existing;
     }
-    if (existing.length > 0) {
-      await this.#col.updateMany({ _id: { $in: existing } }, { $set: { seen_at: now, expires_at } });
-    }
+  }
+
+  /** Moves the window of existing documents to start at `now` (one `_id` update each). */
+  async #renew(ids: readonly string[], now: Date): Promise<void> {
+    const expires_at = new Date(now.getTime() + this.#opts.windowMs);
+    await Promise.all(ids.map((_id) => this.#col.updateOne({ _id }, { $set: { seen_at: now, expires_at } })));
   }
 
   /** Deletes expired marks; returns how many. */
