@@ -117,8 +117,30 @@ class CheckedKafka extends Kafka {
   }
 }
 
+/**
+ * kafkajs 2.2.4 schedules its request-queue check with `throttledUntil - Date.now()` while
+ * `throttledUntil` is -1, a negative delay that Node has always run as 1 ms; Node 24 also prints a
+ * `TimeoutNegativeWarning` for it once per process (kafkajs issue #1751, unfixed upstream). The
+ * behaviour is unchanged, so that one warning, raised from inside kafkajs, is dropped; every other
+ * warning is emitted as before.
+ */
+function muteKafkajsNegativeTimeoutWarning(): void {
+  const emit = process.emitWarning as (...args: unknown[]) => void;
+  if ((emit as { hookstreamFiltered?: boolean }).hookstreamFiltered) return;
+  const filtered = (...args: unknown[]) => {
+    const [warning, typeOrOptions] = args;
+    const type = typeof typeOrOptions === 'string' ? typeOrOptions : (warning as Error | undefined)?.name;
+    if (type === 'TimeoutNegativeWarning' && /kafkajs[\\/]src[\\/]network/.test(new Error().stack ?? ''))
+      return;
+    emit.apply(process, args);
+  };
+  Object.assign(filtered, { hookstreamFiltered: true });
+  process.emitWarning = filtered as typeof process.emitWarning;
+}
+
 export function createKafka(opts: KafkaOptions): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  muteKafkajsNegativeTimeoutWarning();
   const config: KafkaJsConfig = {
     clientId: opts.clientId,
     brokers: [...opts.brokers],
