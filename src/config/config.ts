@@ -203,6 +203,12 @@ export const VARIABLES = [
   { name: 'HOOKSTREAM_API_PORT', default: '8080', description: 'Port of the admin API.' },
   { name: 'HOOKSTREAM_API_HOST', default: '0.0.0.0', description: 'Address the admin API listens on.' },
   {
+    name: 'HOOKSTREAM_API_AUTH_FAILURES_PER_MINUTE',
+    default: '20',
+    description:
+      'Failed authentications one client address may make per minute before the admin API answers 429.',
+  },
+  {
     name: 'HOOKSTREAM_METRICS_PORT',
     default: '9464',
     description: 'Port of `/metrics`, `/healthz`, `/readyz` on every role (0 disables).',
@@ -306,7 +312,12 @@ export interface Config {
   readonly lagIntervalMs: number;
   readonly topicPartitions: number;
   readonly topicReplication: number;
-  readonly api: { readonly port: number; readonly host: string };
+  readonly api: {
+    readonly port: number;
+    readonly host: string;
+    /** Failed authentications per client address and minute before 429. @default 20 */
+    readonly authFailuresPerMinute: number;
+  };
   readonly metricsPort: number;
   readonly adminApiKey: string | null;
   /** 32-byte AES key, or null when unset (roles that need it refuse to start). */
@@ -609,7 +620,11 @@ export function loadConfig(
     lagIntervalMs: int(env, 'HOOKSTREAM_LAG_INTERVAL_MS', 0, 3_600_000),
     topicPartitions: int(env, 'HOOKSTREAM_TOPIC_PARTITIONS', 1, 10_000),
     topicReplication: int(env, 'HOOKSTREAM_TOPIC_REPLICATION', 1, 10),
-    api: { port: int(env, 'HOOKSTREAM_API_PORT', 0, 65_535), host: str(env, 'HOOKSTREAM_API_HOST') },
+    api: {
+      port: int(env, 'HOOKSTREAM_API_PORT', 0, 65_535),
+      host: str(env, 'HOOKSTREAM_API_HOST'),
+      authFailuresPerMinute: int(env, 'HOOKSTREAM_API_AUTH_FAILURES_PER_MINUTE', 1, 1_000_000),
+    },
     metricsPort: int(env, 'HOOKSTREAM_METRICS_PORT', 0, 65_535),
     adminApiKey,
     secretKey: secretKey(env),

@@ -94,6 +94,7 @@ export async function startApi({ config, logger, signal, ops, started }: RoleCon
     enqueue: kafkaEnqueue(producer, names.deliveries),
     logger,
     lag: (now) => lag.collect(now),
+    authFailureLimit: { max: config.api.authFailuresPerMinute, windowMs: 60_000 },
   });
   started.push(once('admin api', () => app.close()));
   await app.listen({ port: config.api.port, host: config.api.host });

@@ -150,7 +150,8 @@ describe('configuration', () => {
     // the chart gives (here a stand-in for the mounted files).
     const mounted = (path: string) => {
       expect(path).toMatch(/^\/etc\/hookstream\/[a-z-]+\/(ca\.pem|tls\.crt|tls\.key|password)$/);
-      return path.endsWith('password') ? 'secret\n' : '-----BEGIN CERTIFICATE-----\n';
+      if (path.endsWith('password')) return 'secret\n';
+      return path.endsWith('.key') ? '-----BEGIN PRIVATE KEY-----\n' : '-----BEGIN CERTIFICATE-----\n';
     };
     const keyFile = container(one(allFeatures, 'Deployment', fullname('sender-5m'))).env.find(
       (e: { name: string }) => e.name === 'KAFKA_SSL_KEY_FILE',

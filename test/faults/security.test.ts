@@ -189,7 +189,11 @@ describe('security', () => {
   });
 
   it('admin API: no key or a wrong key is refused on every /v1 route, scoped keys stay in their environment, size limits hold', async () => {
-    const s = await createScenario(r, roles, 'auth', { env: DEBUG });
+    // Dozens of deliberate failures from one address: above the failed-auth limit (tested on its own
+    // in test/integration/api), so every answer here is the 401 of the route itself.
+    const s = await createScenario(r, roles, 'auth', {
+      env: { ...DEBUG, HOOKSTREAM_API_AUTH_FAILURES_PER_MINUTE: '100000' },
+    });
     const api = await apiRole(s);
     await api.proc.start();
     const call = client(api.base);

@@ -112,6 +112,7 @@ HOOKSTREAM_KAFKA_SESSION_TIMEOUT: {{ $c.kafkaSessionTimeout | quote }}
 HOOKSTREAM_SENDER_MAX_INFLIGHT_BYTES: {{ $c.senderMaxInflightBytes | int64 | quote }}
 HOOKSTREAM_DEDUPE_WINDOW: {{ $c.dedupeWindow | quote }}
 HOOKSTREAM_MAX_WEBHOOKS_PER_ENVIRONMENT: {{ $c.maxWebhooksPerEnvironment | int64 | quote }}
+HOOKSTREAM_API_AUTH_FAILURES_PER_MINUTE: {{ $c.apiAuthFailuresPerMinute | int64 | quote }}
 HOOKSTREAM_DISABLE_AFTER: {{ $c.disableAfter | quote }}
 HOOKSTREAM_DISABLE_MIN_ATTEMPTS: {{ $c.disableMinAttempts | int64 | quote }}
 HOOKSTREAM_RECORD_RETENTION: {{ $c.recordRetention | quote }}
