@@ -30,6 +30,13 @@ import { metrics } from '../observability/metrics.js';
 
 /** The smallest batch a run of failures shrinks to. */
 const MIN_BATCH = 10;
+/**
+ * Updates (records of later attempts) per bulkWrite at most. FerretDB applies an update in ~25 ms
+ * where an insert takes under 1 ms (measured: 10 updates 250–290 ms, 10 inserts 7 ms): a batch of
+ * 1 000 updates would run ~25 s, near the driver's 30 s socket timeout, and a timed-out batch is
+ * written again whole. 100 updates keep one write within ~3 s there; on MongoDB they cost nothing.
+ */
+const MAX_UPDATES_PER_BATCH = 100;
 /** Bytes a write holds beyond its body (ids, attempt, driver encoding). */
 const WRITE_OVERHEAD_BYTES = 1_024;
 
@@ -136,7 +143,7 @@ export class DeliveryRecorder {
   }
 
   async #flushOnce(): Promise<void> {
-    const batch = this.#pending.splice(0, this.#batchSize);
+    const batch = this.#pending.splice(0, this.#nextBatchLength());
     if (batch.length === 0) return;
     this.#writing = batch.length;
     try {
@@ -172,6 +179,19 @@ export class DeliveryRecorder {
       this.#writing = 0;
     }
     this.#gauge();
+  }
+
+  /** How many of the queued writes go into the next bulkWrite: a prefix, so order is kept. */
+  #nextBatchLength(): number {
+    let n = 0;
+    let updates = 0;
+    for (const w of this.#pending) {
+      if (n >= this.#batchSize) break;
+      if (!w.insert && updates >= MAX_UPDATES_PER_BATCH) break;
+      if (!w.insert) updates++;
+      n++;
+    }
+    return n;
   }
 
   #landed(writes: readonly PendingWrite[]): void {
