@@ -17,7 +17,12 @@ import { deliveryRecord, insertDeliveries, insertWebhook } from './support.js';
 
 function capture() {
   let text = '';
-  return { write: (s: string) => void (text += s), text: () => text };
+  return {
+    write: (s: string) => {
+      text += s;
+    },
+    text: () => text,
+  };
 }
 
 describe('CLI: events deliveries / erase, webhooks disable / enable', () => {
