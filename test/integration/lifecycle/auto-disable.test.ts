@@ -195,4 +195,26 @@ describe('auto-disable on real Kafka and MongoDB', () => {
     // The webhook failed throughout, but HOOKSTREAM_DISABLE_AFTER=0 never disables.
     expect(await webhooksCollection(p.db).findOne({ _id: hook.id })).toMatchObject({ enabled: true });
   }, 90_000);
+  it('a 410 disables at once, sets disabled_at and publishes one webhook.disabled (gone_410)', async () => {
+    const p = await pipelineEnv(r, { HOOKSTREAM_RETRY_TIERS: '1s', HOOKSTREAM_RETRY_BUDGET: '5s' });
+    const rx = r.add(await new TestReceiver(() => ({ status: 410 })).start(), (x) => x.close());
+    const gone = await insertWebhook(p.db, {
+      environment: 'prod',
+      url: `${rx.url}/gone`,
+      event_types: ['*'],
+    });
+    await startPipeline(r, p);
+    await publish(r, p.eventTopic, [event('prod', 'vendor.created'), event('prod', 'vendor.created')]);
+
+    const isDisabled = (e: OperationalEvent) => e.event_type === 'webhook.disabled';
+    const ops = operationalEvents(
+      await readTopic(r, p.names.operational, (m) => operationalEvents(m).some(isDisabled)),
+    );
+    expect(ops.filter(isDisabled)).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ webhook_id: gone.id, reason: 'gone_410' }) }),
+    ]);
+    const doc = (await webhooksCollection(p.db).findOne({ _id: gone.id })) as WebhookWithHealth;
+    expect(doc).toMatchObject({ enabled: false, disabled_reason: 'gone' });
+    expect(doc.disabled_at).toBeInstanceOf(Date);
+  }, 60_000);
 });
