@@ -188,7 +188,11 @@ const webhookProperties = {
   event_types: { type: 'array', items: { type: 'string' } },
   description: nullableString,
   enabled: { type: 'boolean' },
-  disabled_reason: { ...nullableString, description: 'manual, gone (the receiver answered 410), …' },
+  disabled_reason: {
+    ...nullableString,
+    description:
+      'manual, gone (the receiver answered 410), persistent_failure (every attempt failed for HOOKSTREAM_DISABLE_AFTER); null while enabled.',
+  },
   standard_webhooks: { type: 'boolean' },
   created_at: dateTime,
   updated_at: dateTime,
@@ -196,6 +200,12 @@ const webhookProperties = {
     ...nullableDateTime,
     description: 'While a rotated-out secret still signs deliveries: until when.',
   },
+  failing_since: {
+    ...nullableDateTime,
+    description:
+      'First failure of the current all-failing streak (auto-disable counts from here); null when the last attempt succeeded or since re-enabling.',
+  },
+  disabled_at: { ...nullableDateTime, description: 'When it was disabled; null while enabled.' },
 } as const;
 
 export const webhookResponse = {

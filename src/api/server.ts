@@ -12,7 +12,12 @@ import type { Config } from '../config/config.js';
 import type { LagSource } from '../console/lag.js';
 import { registerConsole } from '../console/register.js';
 import type { Logger } from '../observability/logger.js';
-import { createServiceContext, type Enqueue, type ServiceContext } from '../services/context.js';
+import {
+  createServiceContext,
+  type Enqueue,
+  type PublishOperational,
+  type ServiceContext,
+} from '../services/context.js';
 import type { LookupAll } from '../services/targets.js';
 import { authHook } from './auth.js';
 import { type AuthFailureLimit, AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from './auth-limiter.js';
@@ -75,6 +80,8 @@ export interface ApiServerOptions {
   >;
   readonly db: Db;
   readonly enqueue: Enqueue;
+  /** `webhook.enabled` / `webhook.disabled` (manual) on `<prefix>.operational`. @default none */
+  readonly publishOperational?: PublishOperational;
   readonly logger: Logger;
   /** Host-name resolution for the registration-time SSRF check. @default dns.lookup */
   readonly lookup?: LookupAll;
@@ -93,6 +100,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     enqueue: opts.enqueue,
     logger: opts.logger.child({ component: 'api' }),
     ...(opts.lookup ? { lookup: opts.lookup } : {}),
+    ...(opts.publishOperational ? { publishOperational: opts.publishOperational } : {}),
   });
   const limits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
   const app: FastifyInstance = Fastify({

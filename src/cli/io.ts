@@ -9,6 +9,7 @@ import { type Config, loadConfig } from '../config/config.js';
 import { topicNames } from '../config/topics.js';
 import { HookstreamError } from '../core/errors.js';
 import { createKafka } from '../kafka/client.js';
+import { operationalPublisher } from '../kafka/operational-publisher.js';
 import { connectMongo, type Mongo } from '../mongo/client.js';
 import { mapMongoError } from '../mongo/errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -74,7 +75,7 @@ export function withDeadline<T>(cli: Cli, what: string, fn: () => Promise<T>): P
 }
 
 export interface ServicesOptions {
-  /** Also connect a Kafka producer, so the context can queue jobs (test, retry, replay). */
+  /** Also connect a Kafka producer, so the context can queue jobs (test, retry, replay) and publish operational events (enable, disable). */
   readonly kafka?: boolean;
 }
 
@@ -110,11 +111,18 @@ export async function withServices<T>(
         await producer.connect();
         enqueue = kafkaEnqueue(producer, topicNames(cfg.topicPrefix, cfg.tiers).deliveries);
       }
+      const operational =
+        producer &&
+        operationalPublisher(producer, {
+          topic: topicNames(cfg.topicPrefix, cfg.tiers).operational,
+          logger,
+        });
       const ctx = createServiceContext({
         db: mongo.db,
         config: cfg,
         logger,
         ...(enqueue ? { enqueue } : {}),
+        ...(operational ? { publishOperational: (events) => operational.publish(events) } : {}),
       });
       return fn(ctx, cfg);
     });

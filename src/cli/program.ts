@@ -119,7 +119,9 @@ export function buildProgram(io: CliIo, version: string, done: (code: number) =>
     .option('--json', 'print JSON rows instead of a table')
     .action(run(async () => (await import('./lag.js')).lagCommand));
 
-  const events = program.command('events').description('domain events (for testing and demos)');
+  const events = program
+    .command('events')
+    .description('domain events: publish (for testing and demos), deliveries and erase by event id');
   events
     .command('publish')
     .description('publish domain events onto an event topic')
@@ -131,6 +133,19 @@ export function buildProgram(io: CliIo, version: string, done: (code: number) =>
     .option('--topic <topic>', 'topic (default: the first of HOOKSTREAM_EVENT_TOPICS)')
     .option('--count <n>', 'how many events', integer(1, 1_000_000), 1)
     .action(run(async () => (await import('./events.js')).eventsPublishCommand));
+  events
+    .command('deliveries')
+    .description('every delivery of one event across webhooks, with its attempts')
+    .requiredOption('--env <env>', 'environment')
+    .requiredOption('--id <event_id>', 'the event id upstream gave it')
+    .option('--json', 'print JSON instead of a table')
+    .action(run(async () => (await import('./events.js')).eventDeliveriesCommand));
+  events
+    .command('erase')
+    .description('remove the stored bodies and response excerpts of every delivery of one event')
+    .requiredOption('--env <env>', 'environment')
+    .requiredOption('--id <event_id>', 'the event id upstream gave it')
+    .action(run(async () => (await import('./events.js')).eventEraseCommand));
 
   program
     .command('receiver')
@@ -169,10 +184,10 @@ function addWebhookCommands(program: Command, run: Run): void {
   target(webhooks.command('get').description('show one webhook')).action(
     run(async () => (await verbs()).getCommand),
   );
-  target(webhooks.command('enable').description('enable a webhook')).action(
-    run(async () => (await verbs()).enableCommand(true)),
-  );
-  target(webhooks.command('disable').description('disable a webhook (deliveries stop)')).action(
+  target(
+    webhooks.command('enable').description('enable a webhook (resets auto-disable; needs Kafka)'),
+  ).action(run(async () => (await verbs()).enableCommand(true)));
+  target(webhooks.command('disable').description('disable a webhook (deliveries stop; needs Kafka)')).action(
     run(async () => (await verbs()).enableCommand(false)),
   );
   target(webhooks.command('delete').description('delete a webhook (its delivery history stays)')).action(

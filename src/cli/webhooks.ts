@@ -77,7 +77,10 @@ export async function getCommand(cli: Cli, opts: TargetOptions): Promise<number>
 
 export function enableCommand(enabled: boolean) {
   return async (cli: Cli, opts: TargetOptions): Promise<number> => {
-    const webhook = await withServices(cli, (ctx) => updateWebhook(ctx, opts.env, opts.id, { enabled }));
+    // Kafka too: the change is announced on <prefix>.operational (webhook.enabled / webhook.disabled).
+    const webhook = await withServices(cli, (ctx) => updateWebhook(ctx, opts.env, opts.id, { enabled }), {
+      kafka: true,
+    });
     cli.out(`${enabled ? 'enabled' : 'disabled'} ${webhook.id} (${webhook.url})\n`);
     return 0;
   };

@@ -591,7 +591,7 @@ export function loadConfig(
       'HOOKSTREAM_KAFKA_SESSION_TIMEOUT',
       "must be between 6s and 300s (the broker's group.min/max.session.timeout.ms)",
     );
-  const disableAfterMs = duration(env, 'HOOKSTREAM_DISABLE_AFTER');
+  const disableAfterMs = durationOrOff(env, 'HOOKSTREAM_DISABLE_AFTER');
   const recordRetentionMs = duration(env, 'HOOKSTREAM_RECORD_RETENTION');
   if (recordRetentionMs < 1_000) throw bad('HOOKSTREAM_RECORD_RETENTION', 'must be at least 1s');
 

@@ -76,6 +76,18 @@ export function disabledAtFields(now: Date): Pick<WebhookHealthFields, 'disabled
 }
 
 /**
+ * Disables a webhook whose receiver answered 410 Gone (stored reason `gone`; `gone_410` in the
+ * operational event). True when this call changed it: only that caller publishes `webhook.disabled`.
+ */
+export async function disableGone(db: Db, webhookId: string, now: Date): Promise<boolean> {
+  const res = await healthCollection(db).updateOne(
+    { _id: webhookId, enabled: true },
+    { $set: { enabled: false, disabled_reason: 'gone', ...disabledAtFields(now), updated_at: now } },
+  );
+  return res.modifiedCount === 1;
+}
+
+/**
  * One document per (webhook, version) that a process is disabling: `_id` = `<webhook id>@<updated_at
  * ms>`. Inserting it is atomic on MongoDB and FerretDB alike; the retention sweeper removes claims
  * after a day (`created_at`).

@@ -1,6 +1,7 @@
 /**
  * The `api` role: MongoDB (short timeouts, so an outage answers 503 within seconds), a Kafka
- * producer for replays and test sends, and the admin HTTP API on HOOKSTREAM_API_PORT.
+ * producer for replays, test sends and operational events (`webhook.enabled`, manual
+ * `webhook.disabled`), the retention sweeper, and the admin HTTP API on HOOKSTREAM_API_PORT.
  */
 import { MongoClient } from 'mongodb';
 import { buildApiServer } from '../api/server.js';
@@ -8,6 +9,7 @@ import type { Config } from '../config/config.js';
 import { topicNames } from '../config/topics.js';
 import { HookstreamError } from '../core/errors.js';
 import { createKafka } from '../kafka/client.js';
+import { operationalPublisher } from '../kafka/operational-publisher.js';
 import { ensureApiKeyIndexes } from '../mongo/api-keys.js';
 import { databaseName } from '../mongo/client.js';
 import { ensureDeliveryIndexes } from '../mongo/deliveries.js';
@@ -88,10 +90,13 @@ export async function startApi({ config, logger, signal, ops, started }: RoleCon
   // Measures lag only when the console asks (its admin client and probe connect on first use).
   const lag = new LagCollector({ kafka, logger, names, eventTopics: config.eventTopics });
   started.push(once('lag collector (api)', () => lag.close()));
+  // Shares the producer; each request bounds its wait (services/webhook-lifecycle.ts, 5 s).
+  const operational = operationalPublisher(producer, { topic: names.operational, logger });
   const app = buildApiServer({
     config,
     db,
     enqueue: kafkaEnqueue(producer, names.deliveries),
+    publishOperational: (events) => operational.publish(events),
     logger,
     lag: (now) => lag.collect(now),
     authFailureLimit: { max: config.api.authFailuresPerMinute, windowMs: 60_000 },

@@ -17,9 +17,9 @@ import type { RoleContext } from './runtime.js';
 const BOOKKEEPING_RETENTION_MS = 86_400_000;
 
 /**
- * What is kept bounded. The router's dedupe marks join this list as
- * `{ collection: <marks collection>, field: <its time field>, retentionMs: config.dedupeWindowMs }`
- * once that collection exists (a window of 0 turns dedupe off, and then there are no marks).
+ * What this sweeper keeps bounded. The router's dedupe marks (`events_seen`) are not here: the
+ * router bounds them itself (`src/mongo/dedupe.ts`: a TTL index on `expires_at`, or its own sweeper
+ * where the server refuses TTL indexes; lookups ignore marks older than the window either way).
  */
 export function retentionTargets(config: Pick<Config, 'recordRetentionMs'>, db: Db): RetentionTarget[] {
   return [

@@ -1,23 +1,30 @@
 /**
  * Composition root of the sender role: one Sender per consumed topic, sharing one producer, one
- * undici agent, one recorder, one webhook cache and one byte budget per process.
+ * undici agent, one recorder, one webhook cache, one byte budget and one endpoint-health writer per
+ * process. Operational events go out on the same producer (`<prefix>.operational`).
  */
+import { randomBytes } from 'node:crypto';
 
 import { parse } from '../cli/args.js';
 import { topicNames } from '../config/topics.js';
 import { HookstreamError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { webhookDisabled } from '../core/operational.js';
 import { createRetryPolicy } from '../core/retry-policy.js';
 import { createDeliveryAgent } from '../http/agent.js';
 import { HttpClient } from '../http/post.js';
 import { BatchingProducer } from '../kafka/batching-producer.js';
 import { createKafka } from '../kafka/client.js';
 import { Budget } from '../kafka/in-flight.js';
+import { operationalPublisher } from '../kafka/operational-publisher.js';
 import { kafkaTunables } from '../kafka/tunables.js';
 import { ensureDeliveryIndexes } from '../mongo/deliveries.js';
-import { disableWebhook, ensureWebhookIndexes } from '../mongo/webhooks.js';
+import { type DisabledWebhook, disableGone, WebhookHealthWriter } from '../mongo/webhook-health.js';
+import { ensureWebhookIndexes } from '../mongo/webhooks.js';
 import { reportOwnLag } from '../observability/lag-owner.js';
 import { metrics } from '../observability/metrics.js';
 import { DeliveryRecorder } from '../sender/delivery-recorder.js';
+import { attemptHealth } from '../sender/observers.js';
 import { Sender } from '../sender/sender.js';
 import { WebhookCache } from '../sender/webhook-cache.js';
 import {
@@ -81,6 +88,33 @@ export function senderStarter(selection: TierSelection) {
     const webhooks = new WebhookCache(mongo.db, secretKey, config.webhookCacheMs, logger);
     const tunables = kafkaTunables({ sessionTimeoutMs: config.kafka.sessionTimeoutMs });
     const policy = createRetryPolicy(config.tiers, config.retryBudgetMs);
+    // On the raw producer: `publish` resolves once acknowledged (acks -1), unbatched.
+    const operational = operationalPublisher(producer, { topic: names.operational, logger });
+    const newEventId = () => newId('opx', randomBytes(16));
+    const health = new WebhookHealthWriter({
+      db: mongo.db,
+      policy: { disableAfterMs: config.disableAfterMs, minAttempts: config.disableMinAttempts },
+      logger,
+      // The disable is written already; a lost event is logged by the publisher (no retry).
+      onDisabled: async (disabled: readonly DisabledWebhook[]) => {
+        for (const d of disabled) webhooks.invalidate(d.webhook_id);
+        await operational.publish(
+          disabled.map((d) =>
+            webhookDisabled({
+              eventId: newEventId(),
+              now: d.disabled_at,
+              environment: d.environment,
+              webhookId: d.webhook_id,
+              reason: 'persistent_failure',
+              failingSince: d.failing_since,
+              failedAttempts: d.failed_attempts,
+            }),
+          ),
+        );
+      },
+    }).start();
+    // Closed after the senders (their last outcomes are written) and before the producer.
+    started.push({ name: 'webhook health', close: () => health.close() });
 
     const senders = chosen.map(
       (s) =>
@@ -98,9 +132,9 @@ export function senderStarter(selection: TierSelection) {
           http,
           bytes,
           recorder,
-          disableWebhook: async (id, reason) => {
-            await disableWebhook(mongo.db, id, reason, new Date());
-          },
+          disableWebhook: (id) => disableGone(mongo.db, id, new Date()),
+          operational,
+          observers: [attemptHealth(health)],
           headerPrefix: config.headerPrefix,
           concurrency: config.senderConcurrency,
         }),

@@ -1,10 +1,10 @@
 /**
  * The observers every sender attaches to its attempts (`deliver.ts`): metrics by tier and outcome
- * class, and one log line per failed attempt. A per-webhook failure tracker plugs in the same way.
+ * class, one log line per failed attempt, and each outcome for the endpoint-health writer.
  */
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
-import type { AttemptObserver } from './deliver.js';
+import type { AttemptObserver, AttemptReport } from './deliver.js';
 
 export function attemptMetrics(tier: string, clock: () => number): AttemptObserver {
   return ({ job, attempt }) => {
@@ -31,4 +31,18 @@ export function attemptLog(logger: Logger): AttemptObserver {
     if (outcome === 'success') logger.debug(fields, 'delivered');
     else logger.info({ ...fields, error, next: decision.kind }, 'attempt failed');
   };
+}
+
+/** What the endpoint-health observer needs: `WebhookHealthWriter.recordAttempt` (memory only). */
+export interface HealthRecorder {
+  recordAttempt(webhookId: string, outcome: AttemptReport['attempt']['result']['outcome'], at: Date): void;
+}
+
+/**
+ * Feeds every attempt's outcome to the endpoint-health writer (auto-disable, issue 13). The time
+ * is the attempt's start, so a slow timeout counts when it was sent, not when it gave up.
+ */
+export function attemptHealth(health: HealthRecorder): AttemptObserver {
+  return ({ job, attempt }) =>
+    health.recordAttempt(job.webhook_id, attempt.result.outcome, new Date(attempt.startedAtMs));
 }

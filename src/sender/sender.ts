@@ -35,8 +35,10 @@ export interface SenderOptions {
   http: HttpPoster;
   /** Bytes of jobs in flight, shared by the senders of the process. */
   bytes: Budget;
-  /** Disables a webhook whose receiver answered 410 Gone. */
-  disableWebhook: (webhookId: string, reason: string) => Promise<void>;
+  /** Disables a webhook whose receiver answered 410 Gone (true: this call changed it). */
+  disableWebhook: SettleDeps['disableWebhook'];
+  /** Operational events (`delivery.exhausted`, `webhook.disabled` on a 410). @default none */
+  operational?: SettleDeps['operational'];
   headerPrefix: string;
   /** Attempts on the wire for less than `slowAfterMs`, at most (the window). */
   concurrency: number;
@@ -77,6 +79,7 @@ export class Sender {
       recorder: o.recorder,
       disableWebhook: o.disableWebhook,
       onDisabled: (id) => o.webhooks.invalidate(id),
+      ...(o.operational ? { operational: o.operational } : {}),
     });
     const storeRetryMs = o.storeRetryMs ?? 2_000;
     this.#consumer = new DueConsumer<DeliveryJob>({

@@ -8,13 +8,30 @@
  * Nothing here can freeze a partition: a failed disable is logged and the job still goes to the
  * dead-letter topic (its fate is then safely on Kafka); the record and the produce wait for
  * MongoDB and Kafka to answer, retrying, until the consumer stops.
+ *
+ * Operational events (`core/operational.ts`, on `<prefix>.operational`), acknowledged before the
+ * offset may commit, like the dead-letter record:
+ * - `delivery.exhausted` after a dead-lettering for `budget_exhausted`, once per dead-lettered
+ *   delivery. Its `event_id` is `exhaustedEventId(delivery id, final attempt)`: a sender that
+ *   crashes after producing it re-reads the job and produces it again with the same id
+ *   (at least once, stable id: consumers dedupe on `event_id`).
+ * - `webhook.disabled` (`gone_410`) when this process's 410 disable changed the webhook (a second
+ *   410 finds it disabled already and tells nobody again).
  */
+import { randomBytes } from 'node:crypto';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { TopicNames } from '../config/topics.js';
 import type { Decision } from '../core/attempt.js';
 import { backoffMs, PRODUCE_BACKOFF } from '../core/backoff.js';
 import { isHookstreamError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
 import { encodeJob } from '../core/job.js';
+import {
+  deliveryExhausted,
+  exhaustedEventId,
+  type OperationalEvent,
+  webhookDisabled,
+} from '../core/operational.js';
 import type { DeliveryUpdate } from '../mongo/deliveries.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
@@ -26,11 +43,20 @@ export interface SettleDeps {
   readonly logger: Logger;
   readonly producer: { send(topic: string, message: Message): Promise<void> };
   readonly recorder: { record(update: DeliveryUpdate, signal?: AbortSignal): Promise<void> };
-  /** Disables a webhook whose receiver answered 410 Gone. */
-  readonly disableWebhook: (webhookId: string, reason: string) => Promise<void>;
+  /**
+   * Disables a webhook whose receiver answered 410 Gone; true when this call changed it (false: it
+   * was disabled already, and no `webhook.disabled` is published again).
+   */
+  readonly disableWebhook: (webhookId: string, reason: string) => Promise<boolean>;
   /** Told after this process disabled a webhook (drop it from the cache). */
   readonly onDisabled?: (webhookId: string) => void;
+  /** Publishes operational events to `<prefix>.operational`; none are published without it. */
+  readonly operational?: { publish(events: readonly OperationalEvent[]): Promise<void> };
+  /** Ids of `webhook.disabled` events. @default `opx_` + 16 CSPRNG bytes */
+  readonly newEventId?: () => string;
 }
+
+const randomEventId = (): string => newId('opx', randomBytes(16));
 
 export class Settler {
   readonly #d: SettleDeps;
@@ -49,7 +75,7 @@ export class Settler {
       webhook_id: record.webhook_id,
       attempt: record.attempt?.attempt ?? null,
     };
-    if (decision.kind === 'disable-then-dead-letter') await this.#disable(record.webhook_id, ids);
+    if (decision.kind === 'disable-then-dead-letter') await this.#disable(record, ids, signal);
     await this.#d.recorder.record(record, signal);
     if (decision.kind === 'succeeded') return;
     if (decision.kind === 'retry') {
@@ -66,12 +92,14 @@ export class Settler {
     );
     metrics.deadLettered.inc({ reason: decision.reason });
     this.#log.warn({ ...ids, reason: decision.reason }, 'delivery dead-lettered');
+    if (decision.reason === 'budget_exhausted') await this.#publish(exhausted(record), ids, signal);
   }
 
-  async #disable(webhookId: string, ids: object): Promise<void> {
+  async #disable(record: DeliveryUpdate, ids: object, signal: AbortSignal): Promise<void> {
+    let changed: boolean;
     try {
-      await this.#d.disableWebhook(webhookId, 'gone');
-      this.#d.onDisabled?.(webhookId);
+      changed = await this.#d.disableWebhook(record.webhook_id, 'gone');
+      this.#d.onDisabled?.(record.webhook_id);
       this.#log.warn(ids, 'receiver answered 410 Gone: webhook disabled');
     } catch (err) {
       metrics.webhookDisableFailures.inc();
@@ -79,7 +107,29 @@ export class Settler {
         { ...ids, err },
         'receiver answered 410 Gone but the webhook could not be disabled (MongoDB unreachable?); the job is dead-lettered, the next 410 tries again',
       );
+      return;
     }
+    if (!changed) return;
+    const event = webhookDisabled({
+      eventId: (this.#d.newEventId ?? randomEventId)(),
+      now: record.now,
+      environment: record.environment,
+      webhookId: record.webhook_id,
+      reason: 'gone_410',
+    });
+    await this.#publish(event, ids, signal);
+  }
+
+  /** Publishes one operational event, retrying until Kafka acknowledges or `signal` aborts. */
+  async #publish(event: OperationalEvent, ids: object, signal: AbortSignal): Promise<void> {
+    const operational = this.#d.operational;
+    if (!operational) return;
+    await this.#untilAcked(
+      `operational event ${event.event_type}`,
+      () => operational.publish([event]),
+      signal,
+    );
+    this.#log.info({ ...ids, operational_event_id: event.event_id }, `${event.event_type} published`);
   }
 
   /** A message that is not a valid job goes to the dead-letter topic as it is, with the reason. */
@@ -106,9 +156,13 @@ export class Settler {
 
   /** Produces, retrying until Kafka acknowledges; rejects only when `signal` aborts. */
   async #produce(topic: string, message: Message, signal: AbortSignal): Promise<void> {
+    await this.#untilAcked(topic, () => this.#d.producer.send(topic, message), signal);
+  }
+
+  async #untilAcked(topic: string, send: () => Promise<void>, signal: AbortSignal): Promise<void> {
     for (let retry = 0; ; retry++) {
       try {
-        await this.#d.producer.send(topic, message);
+        await send();
         return;
       } catch (err) {
         if (signal.aborted) throw err;
@@ -118,4 +172,26 @@ export class Settler {
       }
     }
   }
+}
+
+/** The `delivery.exhausted` of a delivery dead-lettered for `budget_exhausted` (stable id). */
+function exhausted(record: DeliveryUpdate): OperationalEvent {
+  const last = record.attempt;
+  return deliveryExhausted({
+    eventId: exhaustedEventId(record.delivery_id, record.attempts),
+    now: record.now,
+    environment: record.environment,
+    deliveryId: record.delivery_id,
+    webhookId: record.webhook_id,
+    domainEventId: record.event_id,
+    eventType: record.event_type,
+    attempts: record.attempts,
+    failureReason: record.failure_reason ?? 'budget_exhausted',
+    lastError: last && {
+      outcome: last.outcome,
+      status_code: last.status_code,
+      error: last.error,
+      at: last.at,
+    },
+  });
 }

@@ -8,11 +8,15 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config/config.js';
 import { HookstreamError } from '../core/errors.js';
 import type { DeliveryJob } from '../core/job.js';
+import type { OperationalEvent } from '../core/operational.js';
 import type { Logger } from '../observability/logger.js';
 import { type LookupAll, systemLookup } from './targets.js';
 
 /** Produces jobs to the deliveries topic; resolves once Kafka acknowledged all of them. */
 export type Enqueue = (jobs: readonly DeliveryJob[]) => Promise<void>;
+
+/** Publishes operational events to `<prefix>.operational`; resolves once Kafka acknowledged them. */
+export type PublishOperational = (events: readonly OperationalEvent[]) => Promise<void>;
 
 export type ServiceConfig = Pick<
   Config,
@@ -30,6 +34,8 @@ export interface ServiceContext {
   readonly randomBytes: (size: number) => Buffer;
   /** Resolves a host name to all its addresses (registration-time SSRF check). */
   readonly lookup: LookupAll;
+  /** Where `webhook.enabled` / `webhook.disabled` (manual) go; absent: no events (tests, no Kafka). */
+  readonly publishOperational?: PublishOperational;
 }
 
 export interface ServiceContextOptions {
@@ -41,6 +47,7 @@ export interface ServiceContextOptions {
   now?: () => Date;
   randomBytes?: (size: number) => Buffer;
   lookup?: LookupAll;
+  publishOperational?: PublishOperational;
 }
 
 export function createServiceContext(opts: ServiceContextOptions): ServiceContext {
@@ -59,6 +66,7 @@ export function createServiceContext(opts: ServiceContextOptions): ServiceContex
     now: opts.now ?? (() => new Date()),
     randomBytes: opts.randomBytes ?? cryptoRandomBytes,
     lookup: opts.lookup ?? systemLookup,
+    ...(opts.publishOperational ? { publishOperational: opts.publishOperational } : {}),
   };
 }
 

@@ -18,12 +18,14 @@ import {
   softDeleteWebhook,
   updateWebhookIfUnchanged,
 } from '../mongo/webhook-admin.js';
+import { type WebhookHealthView, webhookHealthView } from '../mongo/webhook-health.js';
 import { type WebhookDoc, webhooksCollection } from '../mongo/webhooks.js';
 import { encryptSecret, upgradeSecret } from '../security/secret-box.js';
 import { checkText } from '../security/text.js';
 import { requireSecretKey, type ServiceContext } from './context.js';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.js';
 import { checkWebhookUrl, type RefusalLog } from './targets.js';
+import { announceEnabledChange, type EnabledChange, enabledFields } from './webhook-lifecycle.js';
 
 /** Random bytes in a secret (256 bits). */
 export const SECRET_BYTES = 32;
@@ -35,7 +37,8 @@ export const DEFAULT_MAX_WEBHOOKS_PER_ENVIRONMENT = 200;
 /** Attempts at a read-modify-write before answering CONFLICT. */
 const UPDATE_ATTEMPTS = 3;
 
-export interface WebhookView {
+/** `failing_since`, `disabled_reason`, `disabled_at`: the lifecycle state (`webhookHealthView`). */
+export interface WebhookView extends WebhookHealthView {
   readonly id: string;
   readonly environment: string;
   readonly url: string;
@@ -89,11 +92,11 @@ export function toWebhookView(doc: WebhookDoc, now: Date): WebhookView {
     event_types: doc.event_types,
     description: doc.description ?? null,
     enabled: doc.enabled,
-    disabled_reason: doc.enabled ? null : (doc.disabled_reason ?? null),
     standard_webhooks: doc.standard_webhooks === true,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
     secret_rotated_until: rotatedUntil?.toISOString() ?? null,
+    ...webhookHealthView(doc),
   };
 }
 
@@ -306,18 +309,15 @@ export async function updateWebhook(
   if (input.event_types !== undefined) set.event_types = checkEventTypes(input.event_types);
   if (input.description !== undefined) set.description = checkDescription(input.description);
   if (input.standard_webhooks !== undefined) set.standard_webhooks = input.standard_webhooks;
-  const doc = await modifyWebhook(ctx, environment, id, (current) => {
-    const fields: Partial<WebhookDoc> = { ...set };
-    if (input.enabled === true) {
-      fields.enabled = true;
-      fields.disabled_reason = null;
-    } else if (input.enabled === false && current.enabled) {
-      fields.enabled = false;
-      fields.disabled_reason = 'manual';
-    }
+  let change: EnabledChange | null = null;
+  const doc = await modifyWebhook(ctx, environment, id, (current, now) => {
+    const enabling = enabledFields(current, input.enabled, now);
+    change = enabling.change;
+    const fields: Partial<WebhookDoc> = { ...set, ...enabling.fields };
     return Object.keys(fields).length === 0 ? null : fields;
   });
   ctx.logger.info({ webhook_id: id, environment, fields: Object.keys(input) }, 'webhook updated');
+  await announceEnabledChange(ctx, doc, change, doc.updated_at);
   return toWebhookView(doc, ctx.now());
 }
 

@@ -8,10 +8,12 @@ import { envName, SECRET_KEY_HEX, startTestApi, type TestApi, webhookInput } fro
 const WEBHOOK_FIELDS = [
   'created_at',
   'description',
+  'disabled_at',
   'disabled_reason',
   'enabled',
   'environment',
   'event_types',
+  'failing_since',
   'id',
   'secret_rotated_until',
   'standard_webhooks',

@@ -41,6 +41,8 @@ describe('hookstream --help', () => {
         'topics create',
         'lag',
         'events publish',
+        'events deliveries',
+        'events erase',
         'receiver',
         'webhooks create',
         'webhooks list',

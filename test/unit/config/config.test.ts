@@ -86,3 +86,10 @@ describe('topicNames', () => {
     ]);
   });
 });
+
+describe('HOOKSTREAM_DISABLE_AFTER', () => {
+  it('a bare 0 means never (as documented), a duration is milliseconds', () => {
+    expect(loadConfig({ ...base, HOOKSTREAM_DISABLE_AFTER: '0' }).disableAfterMs).toBe(0);
+    expect(loadConfig({ ...base, HOOKSTREAM_DISABLE_AFTER: '10s' }).disableAfterMs).toBe(10_000);
+  });
+});
