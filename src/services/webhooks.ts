@@ -24,6 +24,13 @@ import { checkText } from '../security/text.js';
 import { requireSecretKey, type ServiceContext } from './context.js';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.js';
 import { checkWebhookUrl, type RefusalLog } from './targets.js';
+import {
+  NO_OPTIONS,
+  parseWebhookOptions,
+  type WebhookOptionsInput,
+  type WebhookOptionsView,
+  webhookOptionsView,
+} from './webhook-options.js';
 
 /** Random bytes in a secret (256 bits). */
 export const SECRET_BYTES = 32;
@@ -35,7 +42,7 @@ export const DEFAULT_MAX_WEBHOOKS_PER_ENVIRONMENT = 200;
 /** Attempts at a read-modify-write before answering CONFLICT. */
 const UPDATE_ATTEMPTS = 3;
 
-export interface WebhookView {
+export interface WebhookView extends WebhookOptionsView {
   readonly id: string;
   readonly environment: string;
   readonly url: string;
@@ -55,7 +62,7 @@ export interface WebhookWithSecret extends WebhookView {
   readonly secret: string;
 }
 
-export interface CreateWebhookInput {
+export interface CreateWebhookInput extends WebhookOptionsInput {
   readonly url: string;
   readonly event_types: readonly string[];
   readonly description?: string | null | undefined;
@@ -63,7 +70,7 @@ export interface CreateWebhookInput {
   readonly standard_webhooks?: boolean | undefined;
 }
 
-export interface UpdateWebhookInput {
+export interface UpdateWebhookInput extends WebhookOptionsInput {
   readonly url?: string | undefined;
   readonly event_types?: readonly string[] | undefined;
   readonly description?: string | null | undefined;
@@ -94,6 +101,7 @@ export function toWebhookView(doc: WebhookDoc, now: Date): WebhookView {
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
     secret_rotated_until: rotatedUntil?.toISOString() ?? null,
+    ...webhookOptionsView(doc),
   };
 }
 
@@ -153,6 +161,7 @@ export async function createWebhook(
   const key = requireSecretKey(ctx.config);
   const eventTypes = checkEventTypes(input.event_types);
   const description = checkDescription(input.description);
+  const options = { ...NO_OPTIONS, ...parseWebhookOptions(input, ctx.config) };
   const url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup, refusalLog(ctx, environment));
   await checkWebhookQuota(ctx, environment);
   const now = ctx.now();
@@ -172,6 +181,7 @@ export async function createWebhook(
     deleted: false,
     created_at: now,
     updated_at: now,
+    ...options,
   };
   await insertWebhook(ctx.db, doc);
   ctx.logger.info({ webhook_id: doc._id, environment, event_types: eventTypes }, 'webhook created');
@@ -306,6 +316,7 @@ export async function updateWebhook(
   if (input.event_types !== undefined) set.event_types = checkEventTypes(input.event_types);
   if (input.description !== undefined) set.description = checkDescription(input.description);
   if (input.standard_webhooks !== undefined) set.standard_webhooks = input.standard_webhooks;
+  Object.assign(set, parseWebhookOptions(input, ctx.config));
   const doc = await modifyWebhook(ctx, environment, id, (current) => {
     const fields: Partial<WebhookDoc> = { ...set };
     if (input.enabled === true) {
