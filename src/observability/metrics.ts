@@ -88,6 +88,11 @@ export const metrics = {
     help: 'Delivery jobs produced by the router (one per matching webhook).',
     registers: [registry],
   }),
+  routerFiltered: new Counter({
+    name: 'hookstream_router_filtered_total',
+    help: 'Webhooks that subscribed to an event but whose payload filter refused it (no job).',
+    registers: [registry],
+  }),
   eventsUnmatched: new Counter({
     name: 'hookstream_events_unmatched_total',
     help: 'Valid domain events that matched no webhook.',
