@@ -294,6 +294,19 @@ const deliveryProperties = {
   created_at: dateTime,
   updated_at: dateTime,
   attempts: { type: 'array', items: attempt },
+  options_applied: {
+    type: ['object', 'null'],
+    description: 'Which delivery options applied to the latest attempt (docs/options.md).',
+    properties: {
+      filter: { type: 'boolean', description: 'The payload filter let the event through.' },
+      headers: { type: 'array', items: { type: 'string' }, description: 'Names of the custom headers sent.' },
+      rate_limit_per_s: { type: ['integer', 'null'] },
+    },
+  },
+  throttled_ms: {
+    type: 'integer',
+    description: 'Waited for the rate limit after the first attempt, ms (not counted against the budget).',
+  },
 } as const;
 
 export const deliveryResponse = {

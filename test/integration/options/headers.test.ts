@@ -4,6 +4,7 @@
  * the delivery headers is never sent; and the API refuses forbidden ones with 422 naming them.
  */
 import { describe, expect, it } from 'vitest';
+import { deliveriesCollection } from '../../../src/mongo/deliveries.js';
 import { resources, waitFor } from '../../support/helpers.js';
 import { event, insertWebhook, pipelineEnv, publish, startPipeline } from '../../support/pipeline.js';
 import { TestReceiver } from '../../support/receiver.js';
@@ -17,7 +18,7 @@ describe('custom headers', () => {
     const rx = r.add(await new TestReceiver((_, n) => ({ status: n === 1 ? 503 : 200 })).start(), (x) =>
       x.close(),
     );
-    await insertWebhook(p.db, {
+    const { id } = await insertWebhook(p.db, {
       environment: 'prod',
       url: `${rx.url}/h`,
       event_types: ['vendor.*'],
@@ -45,6 +46,18 @@ describe('custom headers', () => {
       expect(a.headers['coverbase-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
       expect(a.headers['content-type']).toBe('application/json');
     }
+    // The record names the options that applied: header names, never values.
+    await waitFor(
+      async () => (await deliveriesCollection(p.db).findOne({ webhook_id: id }))?.status === 'succeeded',
+      { timeout: 30_000, message: 'the record says succeeded' },
+    );
+    const record = await deliveriesCollection(p.db).findOne({ webhook_id: id });
+    expect(record?.options_applied).toEqual({
+      filter: false,
+      headers: ['X-Gateway-Key', 'X-Tenant'],
+      rate_limit_per_s: null,
+    });
+    expect(JSON.stringify(record)).not.toContain('gw_4f1c');
   });
 
   it('forbidden ones are refused by the API with 422 naming the header', async () => {

@@ -65,5 +65,6 @@ describe('rate limit on real Kafka', () => {
     );
     const records = await deliveriesCollection(p.db).find({ webhook_id: limited.id }).toArray();
     expect(records.map((d) => d.attempts)).toEqual(Array(50).fill(1));
+    expect(records.every((d) => d.options_applied?.rate_limit_per_s === 5)).toBe(true);
   }, 150_000);
 });

@@ -72,6 +72,16 @@ describe('deliver', () => {
     });
   });
 
+  it('records which options applied: the filter, header names (no values), the limit, time throttled', async () => {
+    const { deps } = fakes({}, { ...webhook, customHeaders: { 'X-Key': 'secretish' }, rateLimitPerS: 5 });
+    const decision = await deliver({ ...job, filter_applied: true, throttled_ms: 120 }, deps, signal);
+    expect(decision.record).toMatchObject({
+      options_applied: { filter: true, headers: ['X-Key'], rate_limit_per_s: 5 },
+      throttled_ms: 120,
+    });
+    expect(JSON.stringify(decision.record)).not.toContain('secretish');
+  });
+
   it('signs and POSTs the exact body with the documented headers, then decides', async () => {
     const { deps, posts, reports } = fakes();
     const decision = await deliver(job, deps, signal);
