@@ -113,6 +113,36 @@ const description = {
   description: 'Free text: no control, bidirectional-control or line-separator characters.',
 } as const;
 
+/**
+ * The delivery options (docs/options.md). Their contents are checked by the core parsers, whose
+ * errors name the exact path; here only the outer type, so Ajv's coercion never turns `5` into
+ * `"5"` inside them silently.
+ */
+const rateLimit = {
+  type: ['integer', 'null'],
+  minimum: 1,
+  maximum: 10_000,
+  description:
+    'At most this many requests a second to this webhook, over first attempts and retries (docs/options.md#rate-limit). null or absent: unlimited.',
+  examples: [5],
+} as const;
+const filter = {
+  type: ['object', 'null'],
+  additionalProperties: true,
+  description:
+    'Only events that match are delivered: dot-paths into data and workflow_run_id, equality, $in, $exists, $prefix, $gt/$lt, implicit AND, $or (docs/options.md#payload-filter). null: none.',
+  examples: [{ 'data.status': { $in: ['suspended', 'terminated'] } }],
+} as const;
+const customHeaders = {
+  type: ['object', 'null'],
+  additionalProperties: true,
+  maxProperties: 20,
+  description:
+    'Static headers sent on every attempt, name → value (docs/options.md#custom-headers). Not secret-grade: stored and shown like the URL. null on PATCH: none.',
+  examples: [{ 'X-Tenant': 'acme' }],
+} as const;
+const deliveryOptions = { rate_limit_per_s: rateLimit, filter, headers: customHeaders } as const;
+
 export const createWebhookBody = {
   type: 'object',
   additionalProperties: false,
@@ -127,6 +157,7 @@ export const createWebhookBody = {
       default: false,
       description: 'Also send Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature).',
     },
+    ...deliveryOptions,
   },
 } as const;
 
@@ -140,6 +171,7 @@ export const updateWebhookBody = {
     description,
     enabled: { type: 'boolean' },
     standard_webhooks: { type: 'boolean' },
+    ...deliveryOptions,
   },
 } as const;
 
@@ -206,6 +238,13 @@ const webhookProperties = {
       'First failure of the current all-failing streak (auto-disable counts from here); null when the last attempt succeeded or since re-enabling.',
   },
   disabled_at: { ...nullableDateTime, description: 'When it was disabled; null while enabled.' },
+  rate_limit_per_s: { type: ['integer', 'null'], description: rateLimit.description },
+  filter: { type: ['object', 'null'], additionalProperties: true, description: filter.description },
+  headers: {
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Custom headers sent on every attempt ({} when none).',
+  },
 } as const;
 
 export const webhookResponse = {
@@ -265,6 +304,19 @@ const deliveryProperties = {
   created_at: dateTime,
   updated_at: dateTime,
   attempts: { type: 'array', items: attempt },
+  options_applied: {
+    type: ['object', 'null'],
+    description: 'Which delivery options applied to the latest attempt (docs/options.md).',
+    properties: {
+      filter: { type: 'boolean', description: 'The payload filter let the event through.' },
+      headers: { type: 'array', items: { type: 'string' }, description: 'Names of the custom headers sent.' },
+      rate_limit_per_s: { type: ['integer', 'null'] },
+    },
+  },
+  throttled_ms: {
+    type: 'integer',
+    description: 'Waited for the rate limit after the first attempt, ms (not counted against the budget).',
+  },
 } as const;
 
 export const deliveryResponse = {

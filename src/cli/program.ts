@@ -17,6 +17,7 @@ import {
   seconds,
 } from './args.js';
 import { type Cli, type CliIo, cliOf, DEFAULT_TIMEOUT_SEC } from './io.js';
+import { addOptionFlags } from './webhook-options.js';
 
 /** Exit code of a usage error (unknown command or option, bad or missing value). */
 export const USAGE_EXIT = 2;
@@ -171,7 +172,10 @@ function addWebhookCommands(program: Command, run: Run): void {
   const webhooks = program.command('webhooks').description('webhooks, straight against MongoDB (no API key)');
   const verbs = async () => import('./webhooks.js');
   const sends = async () => import('./deliveries.js');
-  env(webhooks.command('create').description('register a webhook (prints its secret once)'))
+  addOptionFlags(
+    env(webhooks.command('create').description('register a webhook (prints its secret once)')),
+    'create',
+  )
     .requiredOption('--url <url>', 'https URL of the receiver')
     .requiredOption('--types <list>', 'event types, families (vendor.*) or *, comma-separated', list)
     .option('--description <text>', 'free text')
@@ -184,6 +188,14 @@ function addWebhookCommands(program: Command, run: Run): void {
   target(webhooks.command('get').description('show one webhook')).action(
     run(async () => (await verbs()).getCommand),
   );
+  addOptionFlags(
+    target(webhooks.command('update').description('change a webhook (only what is given)')),
+    'update',
+  )
+    .option('--url <url>', 'https URL of the receiver')
+    .option('--types <list>', 'event types, families (vendor.*) or *, comma-separated', list)
+    .option('--description <text>', 'free text')
+    .action(run(async () => (await verbs()).updateCommand));
   target(
     webhooks.command('enable').description('enable a webhook (resets auto-disable; needs Kafka)'),
   ).action(run(async () => (await verbs()).enableCommand(true)));

@@ -12,13 +12,14 @@ import {
   type WebhookView,
 } from '../services/webhooks.js';
 import { type Cli, json, table, withServices } from './io.js';
+import { type OptionFlags, optionsInput } from './webhook-options.js';
 
 export interface TargetOptions {
   readonly env: string;
   readonly id: string;
 }
 
-export interface CreateOptions {
+export interface CreateOptions extends OptionFlags {
   readonly env: string;
   readonly url: string;
   readonly types: readonly string[];
@@ -28,8 +29,10 @@ export interface CreateOptions {
 }
 
 export async function createCommand(cli: Cli, opts: CreateOptions): Promise<number> {
+  const options = optionsInput(opts);
   const webhook = await withServices(cli, (ctx) =>
     createWebhook(ctx, opts.env, {
+      ...options,
       url: opts.url,
       event_types: opts.types,
       description: opts.description,
@@ -44,11 +47,13 @@ export async function createCommand(cli: Cli, opts: CreateOptions): Promise<numb
 
 function webhookTable(rows: readonly WebhookView[]): string {
   return table([
-    ['ID', 'ENABLED', 'EVENT TYPES', 'URL', 'DESCRIPTION'],
+    ['ID', 'ENABLED', 'EVENT TYPES', 'LIMIT/S', 'FILTER', 'URL', 'DESCRIPTION'],
     ...rows.map((w) => [
       w.id,
       w.enabled ? 'yes' : `no (${w.disabled_reason ?? 'manual'})`,
       w.event_types.join(','),
+      w.rate_limit_per_s === null ? '-' : String(w.rate_limit_per_s),
+      w.filter === null ? 'no' : 'yes',
       w.url,
       w.description ?? '',
     ]),
@@ -84,6 +89,30 @@ export function enableCommand(enabled: boolean) {
     cli.out(`${enabled ? 'enabled' : 'disabled'} ${webhook.id} (${webhook.url})\n`);
     return 0;
   };
+}
+
+export interface UpdateOptions extends TargetOptions, OptionFlags {
+  readonly url?: string;
+  readonly types?: readonly string[];
+  readonly description?: string;
+}
+
+/** `webhooks update`: changes only what is given (PATCH semantics). */
+export async function updateCommand(cli: Cli, opts: UpdateOptions): Promise<number> {
+  const input = {
+    ...optionsInput(opts),
+    ...(opts.url === undefined ? {} : { url: opts.url }),
+    ...(opts.types === undefined ? {} : { event_types: opts.types }),
+    ...(opts.description === undefined ? {} : { description: opts.description }),
+  };
+  if (Object.keys(input).length === 0) {
+    cli.err(
+      'nothing to change: give --url, --types, --description, --rate-limit, --filter, --header or --no-headers\n',
+    );
+    return 2;
+  }
+  cli.out(json(await withServices(cli, (ctx) => updateWebhook(ctx, opts.env, opts.id, input))));
+  return 0;
 }
 
 export async function deleteCommand(cli: Cli, opts: TargetOptions): Promise<number> {

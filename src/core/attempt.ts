@@ -118,7 +118,8 @@ export function decide(
   const honoursRetryAfter = result.statusCode === 429 || result.statusCode === 503;
   const next = nextAttempt(
     {
-      firstAttemptAtMs,
+      // Time spent waiting for the webhook's rate limit is not budget: the deadline moves by it.
+      firstAttemptAtMs: firstAttemptAtMs + (job.throttled_ms ?? 0),
       now: nowMs,
       attempt: job.attempt,
       retryAfterMs: honoursRetryAfter ? parseRetryAfter(result.retryAfter, nowMs) : null,

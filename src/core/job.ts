@@ -25,6 +25,13 @@ export interface DeliveryJob {
   readonly replay?: boolean;
   /** The exact body to POST and sign (`serializeEnvelope`). */
   readonly body: string;
+  /** Set by the router when the webhook's payload filter let the event through (docs/options.md). */
+  readonly filter_applied?: boolean;
+  /**
+   * Time spent waiting for the webhook's rate limit since the first attempt, ms (default 0): added
+   * to the retry budget, which counts only time spent trying.
+   */
+  readonly throttled_ms?: number;
 }
 
 /*
@@ -41,6 +48,7 @@ export function firstJob(
   webhookId: string,
   nowMs: number,
   body: string = serializeEnvelope(envelope),
+  filterApplied = false,
 ): DeliveryJob {
   return {
     delivery_id: deliveryId(envelope.event_id, webhookId),
@@ -53,6 +61,7 @@ export function firstJob(
     due_at: nowMs,
     created_at: envelope.created_at,
     body,
+    ...(filterApplied ? { filter_applied: true } : {}),
   };
 }
 
@@ -163,6 +172,12 @@ function checkJob(value: unknown): DeliveryJob {
     throw invalidJob('replay', 'must be a boolean when present');
   const body = job['body'];
   if (typeof body !== 'string') throw invalidJob('body', 'must be a string');
+  const filterApplied = job['filter_applied'];
+  if (filterApplied !== undefined && typeof filterApplied !== 'boolean')
+    throw invalidJob('filter_applied', 'must be a boolean when present');
+  const throttledMs = job['throttled_ms'];
+  if (throttledMs !== undefined && (!Number.isSafeInteger(throttledMs) || (throttledMs as number) < 0))
+    throw invalidJob('throttled_ms', 'must be whole milliseconds ≥ 0 when present');
 
   return {
     delivery_id,
@@ -176,6 +191,8 @@ function checkJob(value: unknown): DeliveryJob {
     created_at,
     ...(replay === true ? { replay: true } : {}),
     body,
+    ...(filterApplied === true ? { filter_applied: true } : {}),
+    ...(throttledMs === undefined || throttledMs === 0 ? {} : { throttled_ms: throttledMs as number }),
   };
 }
 

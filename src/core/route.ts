@@ -10,6 +10,7 @@
  */
 import { type Envelope, serializeEnvelope } from './envelope.js';
 import { HookstreamError } from './errors.js';
+import { applyFilters, type FilterPredicate } from './filter.js';
 import { encodeJob, firstJob } from './job.js';
 import { matchEnvelope, type WebhookIndex } from './matching.js';
 
@@ -29,28 +30,41 @@ export interface RoutedJob {
 }
 
 export type Route =
-  /** No enabled webhook wants the event. */
-  | { readonly kind: 'unmatched' }
+  /** No enabled webhook wants the event (`filtered`: how many matched but their filter refused it). */
+  | { readonly kind: 'unmatched'; readonly filtered: number }
   /** One job per webhook, encoded lazily so a large fan-out is never held whole. */
-  | { readonly kind: 'jobs'; readonly webhookIds: readonly string[]; jobs(): Generator<RoutedJob> }
+  | {
+      readonly kind: 'jobs';
+      readonly webhookIds: readonly string[];
+      /** Webhooks that subscribe to the event but whose payload filter refused it. */
+      readonly filtered: number;
+      jobs(): Generator<RoutedJob>;
+    }
   /** The job would not fit in a Kafka record: the event goes to events.invalid (`JOB_TOO_LARGE`). */
   | { readonly kind: 'too_large'; readonly error: HookstreamError };
 
+const NO_FILTERS: ReadonlyMap<string, FilterPredicate> = new Map();
+
 /**
- * Routes one validated event: its matching webhooks and their first-attempt jobs, due at `nowMs`.
+ * Routes one validated event: its matching webhooks whose payload filter (if any, from
+ * `compileFilterTable`) lets it through, and their first-attempt jobs, due at `nowMs`.
  */
 export function routeEvent(
   envelope: Envelope,
   index: WebhookIndex,
   nowMs: number,
   limits: RouteLimits,
+  filters: ReadonlyMap<string, FilterPredicate> = NO_FILTERS,
 ): Route {
-  const webhookIds = matchEnvelope(index, envelope);
-  if (webhookIds.length === 0) return { kind: 'unmatched' };
+  const matched = matchEnvelope(index, envelope);
+  const webhookIds = applyFilters(matched, filters, envelope);
+  const filtered = matched.length - webhookIds.length;
+  if (webhookIds.length === 0) return { kind: 'unmatched', filtered };
   const body = serializeEnvelope(envelope);
   let longest = webhookIds[0]!;
   for (const id of webhookIds) if (id.length > longest.length) longest = id;
-  const largest = encodeJob(firstJob(envelope, longest, nowMs, body));
+  const job = (id: string) => encodeJob(firstJob(envelope, id, nowMs, body, filters.has(id)));
+  const largest = job(longest);
   if (largest.length > limits.maxJobBytes) {
     const bodyBytes = Buffer.byteLength(body, 'utf8');
     return {
@@ -65,9 +79,10 @@ export function routeEvent(
   return {
     kind: 'jobs',
     webhookIds,
+    filtered,
     *jobs() {
       for (const webhookId of webhookIds) {
-        const value = webhookId === longest ? largest : encodeJob(firstJob(envelope, webhookId, nowMs, body));
+        const value = webhookId === longest ? largest : job(webhookId);
         yield { webhookId, value };
       }
     },

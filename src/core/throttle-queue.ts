@@ -9,6 +9,7 @@
  */
 
 import {
+  CLOCK_RESOLUTION_MS,
   estimatedWaitMs,
   type HoldPolicy,
   type PaceState,
@@ -38,17 +39,26 @@ interface Held<J> {
   readonly sinceMs: number;
 }
 
+/**
+ * Milliseconds a webhook's next request must wait besides its pacing (0: none; `Infinity`: until
+ * told again), e.g. `RequestWindow.waitMs`.
+ */
+export type ThrottleGate = (webhookId: string, limitPerS: number, nowMs: number) => number;
+
 export class ThrottleQueue<J> {
   readonly #policy: HoldPolicy;
   readonly #tiers: readonly Tier[];
+  readonly #gate: ThrottleGate;
   readonly #pacers = new Map<string, PaceState>();
   readonly #held = new Map<string, Held<J>[]>();
   #heldBytes = 0;
 
-  constructor(policy: HoldPolicy, tiers: readonly Tier[]) {
+  /** `gate` may hold a job whose pacing says go (the sender's `RequestWindow`). @default none */
+  constructor(policy: HoldPolicy, tiers: readonly Tier[], gate: ThrottleGate = () => 0) {
     if (tiers.length === 0) throw new RangeError('at least one retry tier is required');
     this.#policy = policy;
     this.#tiers = tiers;
+    this.#gate = gate;
   }
 
   /** Bytes of held job bodies. */
@@ -72,7 +82,7 @@ export class ThrottleQueue<J> {
     const queue = this.#held.get(webhookId);
     if (queue === undefined) {
       const decision = pace(state, nowMs, limitPerS);
-      if (decision.go) {
+      if (decision.go && this.#gate(webhookId, limitPerS, nowMs) === 0) {
         this.#pacers.set(webhookId, decision.state);
         return { kind: 'go' };
       }
@@ -109,6 +119,12 @@ export class ThrottleQueue<J> {
           wakeAtMs = wakeAtMs === null ? at : Math.min(wakeAtMs, at);
           break;
         }
+        const gated = limit === null ? 0 : this.#gate(webhookId, limit, nowMs);
+        if (gated > 0) {
+          // Infinity: the gate calls `take` again when it opens (an answer arrived).
+          if (Number.isFinite(gated)) wakeAtMs = Math.min(wakeAtMs ?? Infinity, nowMs + gated);
+          break;
+        }
         if (decision !== null) state = decision.state;
         const held = queue.shift()!;
         this.#heldBytes -= held.bytes;
@@ -118,6 +134,18 @@ export class ThrottleQueue<J> {
       if (queue.length === 0) this.#held.delete(webhookId);
     }
     return { ready, wakeAtMs };
+  }
+
+  /**
+   * A request of `webhookId` that `admit` or `take` let go actually started at `atMs` (just before
+   * the POST). When that is later than its slot (the process stalled in between), the next slot
+   * counts from the real start: a stall never lets the next request follow this one closer than
+   * one interval.
+   */
+  started(webhookId: string, atMs: number): void {
+    const state = this.#pacers.get(webhookId);
+    if (state !== undefined && atMs - state.lastSlotMs >= CLOCK_RESOLUTION_MS)
+      this.#pacers.set(webhookId, { lastSlotMs: atMs });
   }
 
   /**

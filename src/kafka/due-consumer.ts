@@ -41,6 +41,8 @@ export interface DueHandler<J> {
   holdMs?(job: J): number;
   /** Resolves once the job's fate is safely stored; the offset may then commit. */
   handle(job: J, ctx: HandleContext): Promise<void>;
+  /** These partitions moved to another member (their pending jobs are re-read there). */
+  revoked?(partitions: readonly number[]): void;
   /** A message that does not decode: resolves once it is safely set aside. */
   reject(message: KafkaMessage, err: Error, partition: number, signal: AbortSignal): Promise<void>;
 }
@@ -138,12 +140,15 @@ export class DueConsumer<J> {
     this.#joined = true;
     const topic = this.#o.topic;
     const mine = new Set(assignment[topic] ?? []);
+    const lost: number[] = [];
     for (const p of this.#marks.partitions()) {
       if (mine.has(p)) continue;
       // Another member owns it now and re-reads it from the committed offset.
       this.#marks.drop(p);
       this.#pauses.clear(p);
+      lost.push(p);
     }
+    if (lost.length > 0) this.#o.handler.revoked?.(lost);
     // Pause state is client-side and survives a rebalance: a partition paused here, moved away and
     // given back would stay paused with no timer to resume it. Resume every paused partition
     // without a timer; the handler pauses it again if its head is not due.

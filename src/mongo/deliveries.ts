@@ -59,6 +59,20 @@ export interface DeliveryDoc {
   last_attempts: AttemptRecord[];
   /** The exact JSON body that is POSTed and signed, kept for replays. */
   body: string;
+  /** Which delivery options applied to the latest attempt (docs/options.md); absent on older records. */
+  options_applied?: OptionsApplied;
+  /** Time the delivery waited for its webhook's rate limit after its first attempt, ms. */
+  throttled_ms?: number;
+}
+
+/** Which of the webhook's delivery options applied to an attempt. */
+export interface OptionsApplied {
+  /** The router's payload filter let the event through (false: no filter, a test send or a replay). */
+  readonly filter: boolean;
+  /** Names of the custom headers sent (never their values). */
+  readonly headers: readonly string[];
+  /** The webhook's rate limit when the attempt was made; null: unlimited. */
+  readonly rate_limit_per_s: number | null;
 }
 
 export const ATTEMPTS_KEPT = 20;
@@ -94,6 +108,17 @@ export interface DeliveryUpdate {
   readonly failure_reason: string | null;
   readonly attempt: AttemptRecord | null;
   readonly now: Date;
+  /** Set by the sender once an attempt was made. */
+  readonly options_applied?: OptionsApplied;
+  readonly throttled_ms?: number;
+}
+
+/** The option fields of an update, for `$set` and the first insert. */
+function optionFields(u: DeliveryUpdate) {
+  return {
+    ...(u.options_applied === undefined ? {} : { options_applied: u.options_applied }),
+    ...(u.throttled_ms === undefined ? {} : { throttled_ms: u.throttled_ms }),
+  };
 }
 
 /**
@@ -117,6 +142,7 @@ export function deliveryInsert(u: DeliveryUpdate) {
     updated_at: u.now,
     last_attempts: u.attempt ? [u.attempt] : [],
     body: u.body ?? '',
+    ...optionFields(u),
   };
   return { insertOne: { document } } as const;
 }
@@ -134,6 +160,7 @@ export function deliveryUpsert(u: DeliveryUpdate) {
           next_attempt_at: u.next_attempt_at,
           failure_reason: u.failure_reason,
           updated_at: u.now,
+          ...optionFields(u),
         },
         $setOnInsert: {
           webhook_id: u.webhook_id,

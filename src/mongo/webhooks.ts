@@ -28,6 +28,12 @@ export interface WebhookDoc {
   standard_webhooks: boolean;
   secrets: StoredSecret[];
   deleted: boolean;
+  /** Payload filter as compact JSON (`CompiledFilter.text`; MongoDB refuses `.`/`$` keys); null or absent: none. */
+  filter?: string | null;
+  /** Custom headers sent on every attempt, names as written; absent: none. */
+  headers?: { name: string; value: string }[];
+  /** Requests a second, 1–10,000; null or absent: unlimited. */
+  rate_limit_per_s?: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -50,13 +56,23 @@ export interface RoutableWebhook {
   readonly enabled: boolean;
   readonly deleted: boolean;
   readonly updated_at: Date;
+  /** The stored filter text, null when the webhook has none (docs/options.md). */
+  readonly filter: string | null;
 }
 
 /** Webhooks changed at or after `since` (all of them when null), oldest change first. */
 export async function webhooksChangedSince(db: Db, since: Date | null): Promise<RoutableWebhook[]> {
   const docs = await webhooksCollection(db)
     .find(since ? { updated_at: { $gte: since } } : {}, {
-      projection: { _id: 1, environment: 1, event_types: 1, enabled: 1, deleted: 1, updated_at: 1 },
+      projection: {
+        _id: 1,
+        environment: 1,
+        event_types: 1,
+        enabled: 1,
+        deleted: 1,
+        updated_at: 1,
+        filter: 1,
+      },
     })
     .sort({ updated_at: 1 })
     .toArray();
@@ -67,6 +83,7 @@ export async function webhooksChangedSince(db: Db, since: Date | null): Promise<
     enabled: d.enabled,
     deleted: d.deleted === true,
     updated_at: d.updated_at,
+    filter: typeof d.filter === 'string' ? d.filter : null,
   }));
 }
 

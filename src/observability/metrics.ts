@@ -88,6 +88,28 @@ export const metrics = {
     help: 'Delivery jobs produced by the router (one per matching webhook).',
     registers: [registry],
   }),
+  throttleHeld: new Gauge({
+    name: 'hookstream_throttle_held',
+    help: 'Jobs of rate-limited webhooks held in memory until their turn (not attempts).',
+    registers: [registry],
+  }),
+  throttleDeferrals: new Counter({
+    name: 'hookstream_throttle_deferrals_total',
+    help: 'Jobs of rate-limited webhooks re-produced, not as attempts, to a retry tier to wait there.',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+  }),
+  throttleForwards: new Counter({
+    name: 'hookstream_throttle_forwards_total',
+    help: 'Due retries of rate-limited webhooks forwarded to the first-attempt topic, whose one pacer sends them.',
+    labelNames: ['from'] as const,
+    registers: [registry],
+  }),
+  routerFiltered: new Counter({
+    name: 'hookstream_router_filtered_total',
+    help: 'Webhooks that subscribed to an event but whose payload filter refused it (no job).',
+    registers: [registry],
+  }),
   eventsUnmatched: new Counter({
     name: 'hookstream_events_unmatched_total',
     help: 'Valid domain events that matched no webhook.',

@@ -85,7 +85,9 @@ export function senderStarter(selection: TierSelection) {
     const bytes = new Budget(config.senderMaxInflightBytes);
     const gauge = setInterval(() => metrics.senderInflightBytes.set(bytes.used), 1_000).unref();
     started.push({ name: 'in-flight bytes gauge', close: async () => clearInterval(gauge) });
-    const webhooks = new WebhookCache(mongo.db, secretKey, config.webhookCacheMs, logger);
+    const webhooks = new WebhookCache(mongo.db, secretKey, config.webhookCacheMs, logger, {
+      headerPrefix: config.headerPrefix,
+    });
     const tunables = kafkaTunables({ sessionTimeoutMs: config.kafka.sessionTimeoutMs });
     const policy = createRetryPolicy(config.tiers, config.retryBudgetMs);
     // On the raw producer: `publish` resolves once acknowledged (acks -1), unbatched.

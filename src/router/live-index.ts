@@ -4,6 +4,7 @@
  * unreachable, routing continues from the last index and a warning is logged once per outage.
  */
 import type { Db } from 'mongodb';
+import { compileFilterTable, type FilterPredicate } from '../core/filter.js';
 import { WebhookIndex } from '../core/matching.js';
 import { type RoutableWebhook, webhooksChangedSince } from '../mongo/webhooks.js';
 import type { Logger } from '../observability/logger.js';
@@ -18,6 +19,8 @@ export class LiveWebhookIndex {
   readonly #intervalMs: number;
   readonly #webhooks = new Map<string, RoutableWebhook>();
   #index: WebhookIndex = WebhookIndex.EMPTY;
+  /** Payload filters of the indexed webhooks that have one; rebuilt with the index. */
+  #filters: ReadonlyMap<string, FilterPredicate> = new Map();
   #newest: Date | null = null;
   #timer: NodeJS.Timeout | null = null;
   #loaded = false;
@@ -32,6 +35,11 @@ export class LiveWebhookIndex {
 
   get index(): WebhookIndex {
     return this.#index;
+  }
+
+  /** The compiled payload filters, webhook id → predicate (`applyFilters`); swapped with `index`. */
+  get filters(): ReadonlyMap<string, FilterPredicate> {
+    return this.#filters;
   }
 
   /** True once the first full load succeeded. */
@@ -90,7 +98,16 @@ export class LiveWebhookIndex {
       else this.#webhooks.set(w.id, w);
     }
     if (dirty) {
-      this.#index = new WebhookIndex([...this.#webhooks.values()]);
+      const webhooks = [...this.#webhooks.values()];
+      const table = compileFilterTable(webhooks);
+      for (const { id, error } of table.invalid) {
+        this.#logger.error(
+          { webhook_id: id, err: error },
+          'stored payload filter does not parse; the webhook gets every event it subscribes to (fail open)',
+        );
+      }
+      this.#index = new WebhookIndex(webhooks);
+      this.#filters = table.filters;
       metrics.webhooksIndexed.set(this.#index.size);
       this.#logger.debug(
         { webhooks: this.#webhooks.size, enabled: this.#index.size },

@@ -182,7 +182,9 @@ export class BatchRouter {
     qctx: QuarantineContext,
   ): Promise<boolean> {
     metrics.eventsRouted.inc();
-    const route = routeEvent(envelope, this.#opts.webhooks.index, nowMs, this.#opts.limits);
+    const { index, filters } = this.#opts.webhooks;
+    const route = routeEvent(envelope, index, nowMs, this.#opts.limits, filters);
+    if (route.kind !== 'too_large' && route.filtered > 0) metrics.routerFiltered.inc(route.filtered);
     const offset = message.offset;
     switch (route.kind) {
       case 'unmatched':

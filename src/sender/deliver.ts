@@ -62,7 +62,20 @@ export async function deliver(job: DeliveryJob, deps: DeliverDeps, signal: Abort
   const headers = deliveryHeaders(job, webhook, deps.headerPrefix, Math.floor(startedAtMs / 1000));
   const result = await deps.http.post(webhook.url, headers, job.body, signal);
   const attempt: Attempt = { tier: deps.tier, startedAtMs, result };
-  const decision = decide(job, webhook, attempt, deps.policy, deps.clock());
+  const decided = decide(job, webhook, attempt, deps.policy, deps.clock());
+  // The record says which delivery options applied (header names only, never values).
+  const decision = {
+    ...decided,
+    record: {
+      ...decided.record,
+      options_applied: {
+        filter: job.filter_applied === true,
+        headers: Object.keys(webhook.customHeaders),
+        rate_limit_per_s: webhook.rateLimitPerS,
+      },
+      throttled_ms: job.throttled_ms ?? 0,
+    },
+  } as Decision;
   for (const observe of deps.observers ?? []) observe({ job, webhook, attempt, decision });
   return decision;
 }

@@ -8,8 +8,8 @@ import type { SendableWebhook } from './webhook-cache.js';
 
 /**
  * `prefix` is `HOOKSTREAM_HEADER_PREFIX`; `timestampSec` the signing time, unix seconds.
- * Per-webhook custom headers, when webhooks carry them, belong here, merged before the signature
- * headers so they can never replace them.
+ * The webhook's custom headers go first, so hookstream's own can never be replaced by them (they
+ * were refused at registration and filtered again by the cache; this is the last line).
  */
 export function deliveryHeaders(
   job: DeliveryJob,
@@ -18,6 +18,7 @@ export function deliveryHeaders(
   timestampSec: number,
 ): Record<string, string> {
   const headers: Record<string, string> = {
+    ...webhook.customHeaders,
     'content-type': 'application/json',
     [`${prefix}-Event-Id`]: job.event_id,
     [`${prefix}-Event-Type`]: job.event_type,

@@ -7,7 +7,9 @@
  */
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { TopicNames } from '../config/topics.js';
+import { unsendable } from '../core/attempt.js';
 import { type DeliveryJob, decodeJob } from '../core/job.js';
+import { throttleLane } from '../core/rate-limit.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import type { HttpPoster } from '../http/post.js';
 import { DueConsumer } from '../kafka/due-consumer.js';
@@ -17,6 +19,7 @@ import type { Logger } from '../observability/logger.js';
 import { type AttemptObserver, deliver } from './deliver.js';
 import { attemptLog, attemptMetrics } from './observers.js';
 import { type SettleDeps, Settler } from './settle.js';
+import { Throttle } from './throttle.js';
 import type { WebhookCache } from './webhook-cache.js';
 
 export interface SenderOptions {
@@ -82,6 +85,22 @@ export class Sender {
       ...(o.operational ? { operational: o.operational } : {}),
     });
     const storeRetryMs = o.storeRetryMs ?? 2_000;
+    const limitOf = (id: string): number | null => {
+      const webhook = o.webhooks.get(id);
+      return webhook && unsendable(webhook) === null ? webhook.rateLimitPerS : null;
+    };
+    const firstAttempts = o.topic === o.names.deliveries;
+    const throttle = new Throttle({
+      deliveriesTopic: o.names.deliveries,
+      tiers: o.names.retry,
+      label: o.tier,
+      producer: o.producer,
+      limitOf,
+      logger,
+      clock,
+      // Held bodies per partition: an eighth of the process's in-flight bytes.
+      maxHeldBytes: Math.floor(o.bytes.limit / 8),
+    });
     this.#consumer = new DueConsumer<DeliveryJob>({
       kafka: o.kafka,
       tunables: o.tunables,
@@ -111,10 +130,27 @@ export class Sender {
           return storeRetryMs;
         },
         handle: async (job, ctx) => {
-          const decision = await deliver(job, deps, ctx.signal);
+          // Rate limits (throttle.ts): a limited webhook's retries are forwarded to the one pacer.
+          const limit = limitOf(job.webhook_id);
+          const lane = throttleLane(limit, firstAttempts ? 'first_attempt' : 'tier');
+          if (lane === 'forward') return throttle.forward(job);
+          const paced = lane === 'pace' ? await throttle.pace(job, limit!, ctx.partition, ctx) : job;
+          if (paced === null) return; // deferred to a tier, or dropped with its revoked partition
+          const started = async () => throttle.started(paced, ctx.partition);
+          let decision: Awaited<ReturnType<typeof deliver>>;
+          try {
+            decision = await deliver(
+              paced,
+              lane === 'pace' ? { ...deps, beforeAttempt: started } : deps,
+              ctx.signal,
+            );
+          } finally {
+            if (lane === 'pace') throttle.finished(paced, ctx.partition);
+          }
           ctx.attempted();
           await settler.settle(decision, ctx.signal);
         },
+        revoked: (partitions) => throttle.revoked(partitions),
         reject: (message, err, partition, signal) => settler.setAside(message, err, partition, signal),
       },
     });

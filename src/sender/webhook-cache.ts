@@ -8,6 +8,7 @@
  * before cannot be resolved until MongoDB answers again.
  */
 import type { Db } from 'mongodb';
+import { sendableCustomHeaders } from '../core/custom-headers.js';
 import { type WebhookDoc, webhooksByIds } from '../mongo/webhooks.js';
 import type { Logger } from '../observability/logger.js';
 import { decryptSecret } from '../security/secret-box.js';
@@ -20,6 +21,10 @@ export interface SendableWebhook {
   readonly standardWebhooks: boolean;
   /** Plaintext secrets valid now: the current one first, then rotated-out ones still in overlap. */
   readonly secrets: readonly string[];
+  /** Custom headers to send on every attempt, name → value (those still allowed under the prefix). */
+  readonly customHeaders: Readonly<Record<string, string>>;
+  /** Requests a second, 1–10,000; null: unlimited (docs/options.md). */
+  readonly rateLimitPerS: number | null;
 }
 
 export interface WebhookCacheOptions {
@@ -27,6 +32,8 @@ export interface WebhookCacheOptions {
   queryTimeoutMs?: number;
   /** After a failed read, cached entries are used without asking MongoDB for this long, milliseconds. @default 5_000 */
   failureBackoffMs?: number;
+  /** `HOOKSTREAM_HEADER_PREFIX`: stored custom headers that collide with it are dropped. @default 'Coverbase' */
+  headerPrefix?: string;
 }
 
 /** Most webhooks renewed by one background read. */
@@ -44,6 +51,7 @@ export class WebhookCache {
   readonly #log: Logger;
   readonly #queryTimeoutMs: number;
   readonly #failureBackoffMs: number;
+  readonly #headerPrefix: string;
   readonly #entries = new Map<string, Entry>();
   #failing = false;
   /** The read renewing stale entries in the background, if one is running. */
@@ -58,6 +66,7 @@ export class WebhookCache {
     this.#log = logger.child({ component: 'webhook-cache' });
     this.#queryTimeoutMs = opts.queryTimeoutMs ?? 2_000;
     this.#failureBackoffMs = opts.failureBackoffMs ?? 5_000;
+    this.#headerPrefix = opts.headerPrefix ?? 'Coverbase';
   }
 
   /**
@@ -157,6 +166,14 @@ export class WebhookCache {
             ? 1
             : b.expires_at.getTime() - a.expires_at.getTime(),
       );
+    const custom = sendableCustomHeaders(doc.headers ?? [], { headerPrefix: this.#headerPrefix });
+    if (custom.dropped.length > 0) {
+      // Valid under an earlier HOOKSTREAM_HEADER_PREFIX, colliding now: never sent. Names only.
+      this.#log.warn(
+        { webhook_id: doc._id, dropped: custom.dropped },
+        'custom headers of a webhook collide with the delivery headers; they are not sent',
+      );
+    }
     return {
       id: doc._id,
       url: doc.url,
@@ -164,6 +181,8 @@ export class WebhookCache {
       deleted: doc.deleted === true,
       standardWebhooks: doc.standard_webhooks === true,
       secrets: valid.map((s) => decryptSecret(this.#key, s.ciphertext, doc._id)),
+      customHeaders: custom.headers,
+      rateLimitPerS: typeof doc.rate_limit_per_s === 'number' ? doc.rate_limit_per_s : null,
     };
   }
 

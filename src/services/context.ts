@@ -23,7 +23,9 @@ export type ServiceConfig = Pick<
   'secretKey' | 'allowHttp' | 'allowPrivateTargets' | 'secretOverlapMs'
 > &
   /** Absent: the default of HOOKSTREAM_MAX_WEBHOOKS_PER_ENVIRONMENT (200). */
-  Partial<Pick<Config, 'maxWebhooksPerEnvironment'>>;
+  Partial<Pick<Config, 'maxWebhooksPerEnvironment'>> &
+  /** Absent: the default of HOOKSTREAM_HEADER_PREFIX (Coverbase); custom headers may not collide with it. */
+  Partial<Pick<Config, 'headerPrefix'>>;
 
 export interface ServiceContext {
   readonly db: Db;

@@ -4,7 +4,12 @@
  */
 import type { Filter } from 'mongodb';
 import { HookstreamError } from '../core/errors.js';
-import { type DeliveryDoc, type DeliveryStatus, deliveriesCollection } from '../mongo/deliveries.js';
+import {
+  type DeliveryDoc,
+  type DeliveryStatus,
+  deliveriesCollection,
+  type OptionsApplied,
+} from '../mongo/deliveries.js';
 import { mapMongoError } from '../mongo/errors.js';
 import type { ServiceContext } from './context.js';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.js';
@@ -38,6 +43,10 @@ export interface DeliveryView {
   readonly updated_at: string;
   /** The most recent attempts, oldest first. */
   readonly attempts: readonly AttemptView[];
+  /** Which delivery options applied to the latest attempt; null before one (or on older records). */
+  readonly options_applied: OptionsApplied | null;
+  /** Time spent waiting for the webhook's rate limit after the first attempt, ms (not budget). */
+  readonly throttled_ms: number;
 }
 
 export interface DeliveryDetailView extends DeliveryView {
@@ -79,6 +88,8 @@ export function toDeliveryView(doc: DeliveryDoc): DeliveryView {
       latency_ms: a.latency_ms,
       error: a.error ?? null,
     })),
+    options_applied: doc.options_applied ?? null,
+    throttled_ms: doc.throttled_ms ?? 0,
   };
 }
 

@@ -26,6 +26,13 @@ import { requireSecretKey, type ServiceContext } from './context.js';
 import { decodeCursor, type Page, type PageRequest, pageLimit, toPage } from './pagination.js';
 import { checkWebhookUrl, type RefusalLog } from './targets.js';
 import { announceEnabledChange, type EnabledChange, enabledFields } from './webhook-lifecycle.js';
+import {
+  NO_OPTIONS,
+  parseWebhookOptions,
+  type WebhookOptionsInput,
+  type WebhookOptionsView,
+  webhookOptionsView,
+} from './webhook-options.js';
 
 /** Random bytes in a secret (256 bits). */
 export const SECRET_BYTES = 32;
@@ -38,7 +45,7 @@ export const DEFAULT_MAX_WEBHOOKS_PER_ENVIRONMENT = 200;
 const UPDATE_ATTEMPTS = 3;
 
 /** `failing_since`, `disabled_reason`, `disabled_at`: the lifecycle state (`webhookHealthView`). */
-export interface WebhookView extends WebhookHealthView {
+export interface WebhookView extends WebhookHealthView, WebhookOptionsView {
   readonly id: string;
   readonly environment: string;
   readonly url: string;
@@ -58,7 +65,7 @@ export interface WebhookWithSecret extends WebhookView {
   readonly secret: string;
 }
 
-export interface CreateWebhookInput {
+export interface CreateWebhookInput extends WebhookOptionsInput {
   readonly url: string;
   readonly event_types: readonly string[];
   readonly description?: string | null | undefined;
@@ -66,7 +73,7 @@ export interface CreateWebhookInput {
   readonly standard_webhooks?: boolean | undefined;
 }
 
-export interface UpdateWebhookInput {
+export interface UpdateWebhookInput extends WebhookOptionsInput {
   readonly url?: string | undefined;
   readonly event_types?: readonly string[] | undefined;
   readonly description?: string | null | undefined;
@@ -97,6 +104,7 @@ export function toWebhookView(doc: WebhookDoc, now: Date): WebhookView {
     updated_at: doc.updated_at.toISOString(),
     secret_rotated_until: rotatedUntil?.toISOString() ?? null,
     ...webhookHealthView(doc),
+    ...webhookOptionsView(doc),
   };
 }
 
@@ -156,6 +164,7 @@ export async function createWebhook(
   const key = requireSecretKey(ctx.config);
   const eventTypes = checkEventTypes(input.event_types);
   const description = checkDescription(input.description);
+  const options = { ...NO_OPTIONS, ...parseWebhookOptions(input, ctx.config) };
   const url = await checkWebhookUrl(input.url, ctx.config, ctx.lookup, refusalLog(ctx, environment));
   await checkWebhookQuota(ctx, environment);
   const now = ctx.now();
@@ -175,6 +184,7 @@ export async function createWebhook(
     deleted: false,
     created_at: now,
     updated_at: now,
+    ...options,
   };
   await insertWebhook(ctx.db, doc);
   ctx.logger.info({ webhook_id: doc._id, environment, event_types: eventTypes }, 'webhook created');
@@ -309,6 +319,7 @@ export async function updateWebhook(
   if (input.event_types !== undefined) set.event_types = checkEventTypes(input.event_types);
   if (input.description !== undefined) set.description = checkDescription(input.description);
   if (input.standard_webhooks !== undefined) set.standard_webhooks = input.standard_webhooks;
+  Object.assign(set, parseWebhookOptions(input, ctx.config));
   let change: EnabledChange | null = null;
   const doc = await modifyWebhook(ctx, environment, id, (current, now) => {
     const enabling = enabledFields(current, input.enabled, now);

@@ -111,6 +111,8 @@ export async function insertWebhook(
     enabled?: boolean;
     standard_webhooks?: boolean;
     secrets?: string[];
+    /** Delivery options as stored (docs/options.md). */
+    options?: Partial<Pick<WebhookDoc, 'filter' | 'headers' | 'rate_limit_per_s'>>;
   },
 ): Promise<TestWebhook> {
   const id = newId('wh', randomBytes(16));
@@ -134,6 +136,7 @@ export async function insertWebhook(
     deleted: false,
     created_at: now,
     updated_at: now,
+    ...w.options,
   };
   await webhooksCollection(db).insertOne(doc);
   return { id, secret };

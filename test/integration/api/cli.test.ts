@@ -82,7 +82,7 @@ describe('CLI: hookstream webhooks / api-keys (same service code, straight to Mo
     );
 
     const table = await hs('webhooks', 'list', '--env', environment);
-    expect(table.out.split('\n')[0]).toMatch(/^ID\s+ENABLED\s+EVENT TYPES\s+URL/);
+    expect(table.out.split('\n')[0]).toMatch(/^ID\s+ENABLED\s+EVENT TYPES\s+LIMIT\/S\s+FILTER\s+URL/);
     expect(table.out).toContain(webhook.id);
     expect(table.out).not.toContain(webhook.secret);
 

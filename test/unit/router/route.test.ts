@@ -34,6 +34,30 @@ describe('routeEvent', () => {
     expect(routeEvent(envelope(), WebhookIndex.EMPTY, NOW, limits).kind).toBe('unmatched');
   });
 
+  it('applies payload filters: a filtered-out webhook gets no job, the rest are marked filter_applied', () => {
+    const { index, filters } = liveIndex([
+      { id: 'wh_a', filter: '{"data.vendor_id":"v_1"}' },
+      { id: 'wh_b', filter: '{"data.vendor_id":"v_2"}' },
+      { id: 'wh_c' },
+    ]);
+    const route = routeEvent(envelope(), index, NOW, limits, filters);
+    expect(route.kind).toBe('jobs');
+    if (route.kind !== 'jobs') return;
+    expect(route.filtered).toBe(1);
+    const jobs = [...route.jobs()].map((j) => decodeJob(j.value));
+    expect(jobs.map((j) => [j.webhook_id, j.filter_applied ?? false])).toEqual([
+      ['wh_a', true],
+      ['wh_c', false],
+    ]);
+    const none = routeEvent(envelope({ data: { vendor_id: 'v_3' } }), index, NOW, limits, filters);
+    expect(none).toMatchObject({ kind: 'jobs', filtered: 2, webhookIds: ['wh_c'] });
+    const only = liveIndex([{ id: 'wh_a', filter: '{"data.vendor_id":"v_9"}' }]);
+    expect(routeEvent(envelope(), only.index, NOW, limits, only.filters)).toEqual({
+      kind: 'unmatched',
+      filtered: 1,
+    });
+  });
+
   it('refuses the whole event with JOB_TOO_LARGE when its job would not fit, before making any job', () => {
     const { index } = liveIndex([{ id: 'wh_a' }, { id: `wh_${'x'.repeat(150)}` }]);
     // ~700 KB of plain text: 700 KB body, fits; the same with quotes escapes to ~1.4 MB.

@@ -1,6 +1,8 @@
 /** Fakes for the router's unit tests: a producer that records or refuses, a batch, events. */
+
 import type { KafkaMessage, Message, Producer, ProducerBatch } from 'kafkajs';
 import type { Envelope } from '../../../src/core/envelope.js';
+import { compileFilterTable } from '../../../src/core/filter.js';
 import { WebhookIndex } from '../../../src/core/matching.js';
 import type { RoutingBatch } from '../../../src/kafka/routing-consumer.js';
 import type { LiveWebhookIndex } from '../../../src/router/live-index.js';
@@ -65,7 +67,9 @@ export function envelope(over: Partial<Envelope> = {}): Envelope {
   };
 }
 
-export function liveIndex(webhooks: { id: string; environment?: string; event_types?: string[] }[]) {
+export function liveIndex(
+  webhooks: { id: string; environment?: string; event_types?: string[]; filter?: string }[],
+) {
   const index = new WebhookIndex(
     webhooks.map((w) => ({
       id: w.id,
@@ -74,7 +78,8 @@ export function liveIndex(webhooks: { id: string; environment?: string; event_ty
       enabled: true,
     })),
   );
-  return { index, loaded: true, close() {} } as unknown as LiveWebhookIndex;
+  const { filters } = compileFilterTable(webhooks);
+  return { index, filters, loaded: true, close() {} } as unknown as LiveWebhookIndex;
 }
 
 export function kafkaMessage(offset: number, value: object | Buffer | null): KafkaMessage {

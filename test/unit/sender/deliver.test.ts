@@ -26,6 +26,8 @@ const webhook: SendableWebhook = {
   deleted: false,
   standardWebhooks: false,
   secrets: ['whsec_current', 'whsec_old'],
+  customHeaders: {},
+  rateLimitPerS: null,
 };
 
 function fakes(result: Partial<AttemptResult> = {}, w: SendableWebhook | null | 'unreadable' = webhook) {
@@ -59,6 +61,27 @@ function fakes(result: Partial<AttemptResult> = {}, w: SendableWebhook | null | 
 const signal = new AbortController().signal;
 
 describe('deliver', () => {
+  it("sends the webhook's custom headers alongside its own, which they never replace", async () => {
+    const custom = { 'X-Tenant': 'acme', 'Coverbase-Event-Id': 'forged', 'content-type': 'text/plain' };
+    const { deps, posts } = fakes({}, { ...webhook, customHeaders: custom });
+    await deliver(job, deps, signal);
+    expect(posts[0]!.headers).toMatchObject({
+      'X-Tenant': 'acme',
+      'Coverbase-Event-Id': 'evt_1',
+      'content-type': 'application/json',
+    });
+  });
+
+  it('records which options applied: the filter, header names (no values), the limit, time throttled', async () => {
+    const { deps } = fakes({}, { ...webhook, customHeaders: { 'X-Key': 'secretish' }, rateLimitPerS: 5 });
+    const decision = await deliver({ ...job, filter_applied: true, throttled_ms: 120 }, deps, signal);
+    expect(decision.record).toMatchObject({
+      options_applied: { filter: true, headers: ['X-Key'], rate_limit_per_s: 5 },
+      throttled_ms: 120,
+    });
+    expect(JSON.stringify(decision.record)).not.toContain('secretish');
+  });
+
   it('signs and POSTs the exact body with the documented headers, then decides', async () => {
     const { deps, posts, reports } = fakes();
     const decision = await deliver(job, deps, signal);
