@@ -23,9 +23,20 @@ export interface DeliveryJob {
   readonly created_at: string;
   /** Set on jobs made by a manual retry or replay. */
   readonly replay?: boolean;
+  /**
+   * W3C `traceparent` of the router's produce span when tracing is on: every attempt of the
+   * delivery continues it. Copied by `nextJob`; absent on replays (they start a trace).
+   */
+  readonly traceparent?: string;
   /** The exact body to POST and sign (`serializeEnvelope`). */
   readonly body: string;
 }
+
+/**
+ * A W3C trace-context `traceparent`: version (not ff), 32-hex trace id and 16-hex parent id (neither
+ * all zeros), flags; lowercase, 55 characters.
+ */
+export const TRACEPARENT_RE = /^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /*
  * The only three ways a job comes to be. No other file writes a `DeliveryJob` literal.
@@ -34,15 +45,16 @@ export interface DeliveryJob {
 /**
  * The first-attempt job of `envelope` for one matching webhook, due now. `body` is the envelope's
  * exact serialized bytes (`serializeEnvelope`); pass it when routing one event to many webhooks so
- * it is serialized once.
+ * it is serialized once. `traceparent`: the trace the delivery continues (tracing on), else absent.
  */
 export function firstJob(
   envelope: Envelope,
   webhookId: string,
   nowMs: number,
   body: string = serializeEnvelope(envelope),
+  traceparent?: string,
 ): DeliveryJob {
-  return {
+  const job: DeliveryJob = {
     delivery_id: deliveryId(envelope.event_id, webhookId),
     event_id: envelope.event_id,
     event_type: envelope.event_type,
@@ -54,6 +66,8 @@ export function firstJob(
     created_at: envelope.created_at,
     body,
   };
+  // Two shapes, no spread when tracing is off: the job of the hot path stays as it was.
+  return traceparent === undefined ? job : { ...job, traceparent };
 }
 
 /** The job of the next attempt after a failed one: same delivery, the budget still running from the first attempt. */
@@ -161,10 +175,13 @@ function checkJob(value: unknown): DeliveryJob {
   const replay = job['replay'];
   if (replay !== undefined && typeof replay !== 'boolean')
     throw invalidJob('replay', 'must be a boolean when present');
+  const traceparent = job['traceparent'];
+  if (traceparent !== undefined && (typeof traceparent !== 'string' || !TRACEPARENT_RE.test(traceparent)))
+    throw invalidJob('traceparent', 'must be a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>) when present');
   const body = job['body'];
   if (typeof body !== 'string') throw invalidJob('body', 'must be a string');
 
-  return {
+  const checked: DeliveryJob = {
     delivery_id,
     event_id,
     event_type,
@@ -177,6 +194,8 @@ function checkJob(value: unknown): DeliveryJob {
     ...(replay === true ? { replay: true } : {}),
     body,
   };
+  // Last key when present; without it (tracing off) nothing more is built.
+  return traceparent === undefined ? checked : { ...checked, traceparent: traceparent as string };
 }
 
 function invalidJob(field: string, message: string): HookstreamError {

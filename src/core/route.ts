@@ -38,19 +38,21 @@ export type Route =
 
 /**
  * Routes one validated event: its matching webhooks and their first-attempt jobs, due at `nowMs`.
+ * `traceparent`: set on every job when tracing is on (it counts in the size check).
  */
 export function routeEvent(
   envelope: Envelope,
   index: WebhookIndex,
   nowMs: number,
   limits: RouteLimits,
+  traceparent?: string,
 ): Route {
   const webhookIds = matchEnvelope(index, envelope);
   if (webhookIds.length === 0) return { kind: 'unmatched' };
   const body = serializeEnvelope(envelope);
   let longest = webhookIds[0]!;
   for (const id of webhookIds) if (id.length > longest.length) longest = id;
-  const largest = encodeJob(firstJob(envelope, longest, nowMs, body));
+  const largest = encodeJob(firstJob(envelope, longest, nowMs, body, traceparent));
   if (largest.length > limits.maxJobBytes) {
     const bodyBytes = Buffer.byteLength(body, 'utf8');
     return {
@@ -67,7 +69,10 @@ export function routeEvent(
     webhookIds,
     *jobs() {
       for (const webhookId of webhookIds) {
-        const value = webhookId === longest ? largest : encodeJob(firstJob(envelope, webhookId, nowMs, body));
+        const value =
+          webhookId === longest
+            ? largest
+            : encodeJob(firstJob(envelope, webhookId, nowMs, body, traceparent));
         yield { webhookId, value };
       }
     },

@@ -103,6 +103,7 @@ export function senderStarter(selection: TierSelection) {
           },
           headerPrefix: config.headerPrefix,
           concurrency: config.senderConcurrency,
+          propagateTrace: config.tracePropagate,
         }),
     );
     // Close all senders together: each finishes its own in-flight attempts.
