@@ -1,13 +1,16 @@
 /**
- * The spans of a delivery: `hookstream.route` (one per event), `hookstream.produce` (the event's
- * jobs to deliveries, or a job to its next tier), `hookstream.attempt` (one per POST) and
- * `hookstream.dead_letter`. Every helper returns null at once when tracing is off
- * (`activeTracer()`), before building anything.
+ * The spans of a delivery, every one in the trace of its event:
  *
- * Parents: `route` continues the event's `traceparent` Kafka header, else starts a trace; the
- * router's `produce` is its child, and its context is what the job carries (`traceparent`), so
- * every attempt, retry produce and dead letter of the delivery is a child of it, in one trace.
- * Attributes carry ids, tier, attempt number, status and outcome; never a URL, never a secret.
+ *   hookstream.route          one per event (router); continues the record's `traceparent` header,
+ *   │                         else starts the trace. Its context is what the event's jobs carry.
+ *   ├─ hookstream.produce     the event's jobs to `deliveries`, until Kafka acknowledged them
+ *   ├─ hookstream.attempt     one per POST (sender, any tier): tier, attempt, status, outcome
+ *   ├─ hookstream.produce     a failed attempt's job to its next retry tier
+ *   └─ hookstream.dead_letter the job to the dead-letter topic, with the reason
+ *
+ * Every helper returns null at once when tracing is off (`activeTracer()`), before building
+ * anything. Attributes carry ids, tier, attempt number, status and outcome; never a URL, never a
+ * secret.
  */
 import {
   type Attributes,
@@ -57,12 +60,16 @@ export function startAttemptSpan(job: DeliveryJob, tier: string): AttemptSpan | 
   };
 }
 
-/** A span of settling a job (`hookstream.produce` to a tier, `hookstream.dead_letter`), child of the job's context. */
+/**
+ * A span of settling a job, child of the job's context: `hookstream.produce` to a retry tier
+ * (`detail`: the tier) or `hookstream.dead_letter` (`detail`: the reason). Plain arguments, so a
+ * caller builds nothing when tracing is off.
+ */
 export function startSettleSpan(
   name: 'hookstream.produce' | 'hookstream.dead_letter',
   job: DeliveryJob,
   topic: string,
-  attributes: Attributes,
+  detail: string,
 ): Span | null {
   const tracer = activeTracer();
   if (tracer === null) return null;
@@ -74,7 +81,7 @@ export function startSettleSpan(
         ...jobAttributes(job),
         'messaging.system': 'kafka',
         'messaging.destination.name': topic,
-        ...attributes,
+        [name === 'hookstream.produce' ? 'hookstream.tier' : 'hookstream.dead_letter_reason']: detail,
       },
     },
     jobParent(job),

@@ -56,17 +56,18 @@ export class Settler {
     if (decision.kind === 'retry') {
       const target = this.#d.names.retry.find((r) => r.tier.name === decision.tier.name);
       if (!target) throw new RangeError(`no retry topic for tier ${decision.tier.name}`);
-      const span = startSettleSpan('hookstream.produce', decision.job, target.topic, {
-        'hookstream.tier': decision.tier.name,
-      });
+      const span = startSettleSpan('hookstream.produce', decision.job, target.topic, decision.tier.name);
       await this.#produce(target.topic, { key: record.webhook_id, value: encodeJob(decision.job) }, signal);
       span?.end();
       metrics.retriesScheduled.inc({ from: this.#d.tier, to: decision.tier.name });
       return;
     }
-    const span = startSettleSpan('hookstream.dead_letter', decision.job, this.#d.names.deadLetter, {
-      'hookstream.dead_letter_reason': decision.reason,
-    });
+    const span = startSettleSpan(
+      'hookstream.dead_letter',
+      decision.job,
+      this.#d.names.deadLetter,
+      decision.reason,
+    );
     await this.#produce(
       this.#d.names.deadLetter,
       { key: record.webhook_id, value: encodeJob(decision.job), headers: { ...decision.headers } },

@@ -18,11 +18,21 @@ describe('OpenTelemetry tracing (router and sender processes, real Kafka and Mon
   it('exports one trace per delivery: route, produce and both attempts of a retried delivery', async () => {
     const collector = r.add(await new TestCollector().start(), (c) => c.close());
     // Fails each delivery's first attempt, accepts the second (tier 1s).
-    const rx = r.add(await new TestReceiver((_req, n) => ({ status: n === 1 ? 500 : 200 })).start(), (x) =>
-      x.close(),
+    // /hook fails each delivery's first attempt and accepts the second (tier 1s); /gone answers 410.
+    const rx = r.add(
+      await new TestReceiver((req, n) => ({
+        status: req.path === '/gone' ? 410 : n === 1 ? 500 : 200,
+      })).start(),
+      (x) => x.close(),
     );
     const p = await pipelineEnv(r, { HOOKSTREAM_RETRY_TIERS: '1s,2s', HOOKSTREAM_TRACE_PROPAGATE: 'true' });
     await insertWebhook(p.db, { environment: 'prod', url: `${rx.url}/hook`, event_types: ['*'] });
+    // Only the first event goes here too: its trace also shows a dead letter.
+    await insertWebhook(p.db, {
+      environment: 'prod',
+      url: `${rx.url}/gone`,
+      event_types: ['vendor.created'],
+    });
     const otel = {
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       OTEL_BSP_SCHEDULE_DELAY: '200',
@@ -74,7 +84,10 @@ describe('OpenTelemetry tracing (router and sender processes, real Kafka and Mon
       );
     try {
       await waitFor(
-        () => attemptsOf(withHeader.event_id).length === 2 && attemptsOf(withoutHeader.event_id).length === 2,
+        () =>
+          attemptsOf(withHeader.event_id).length === 3 &&
+          attemptsOf(withoutHeader.event_id).length === 2 &&
+          collector.spans.some((s) => s.name === 'hookstream.dead_letter'),
         {
           timeout: 60_000,
           message: 'both attempts of both deliveries exported',
@@ -100,7 +113,7 @@ describe('OpenTelemetry tracing (router and sender processes, real Kafka and Mon
     expect(route.attributes).toMatchObject({
       'hookstream.event_id': withHeader.event_id,
       'hookstream.route': 'jobs',
-      'hookstream.jobs': 1,
+      'hookstream.jobs': 2,
       'messaging.destination.name': p.eventTopic,
     });
     expect(route.resource).toMatchObject({ 'service.name': 'hookstream-test', 'hookstream.role': 'router' });
@@ -111,7 +124,7 @@ describe('OpenTelemetry tracing (router and sender processes, real Kafka and Mon
     expect(produce?.parentSpanId).toBe(route.spanId);
 
     const attempts = continued
-      .filter((s) => s.name === 'hookstream.attempt')
+      .filter((s) => s.name === 'hookstream.attempt' && s.attributes['http.response.status_code'] !== 410)
       .sort((a, b) => a.startMs - b.startMs);
     expect(attempts.map((a) => a.attributes)).toMatchObject([
       {
@@ -140,11 +153,18 @@ describe('OpenTelemetry tracing (router and sender processes, real Kafka and Mon
       (s) => s.name === 'hookstream.produce' && s.attributes['hookstream.tier'] === '1s',
     );
     expect(retryProduce?.parentSpanId).toBe(route.spanId);
+    // The 410 of the other webhook: one attempt, then a dead letter, in the same trace.
+    const deadLetter = one(continued, 'hookstream.dead_letter');
+    expect(deadLetter.parentSpanId).toBe(route.spanId);
+    expect(deadLetter.attributes).toMatchObject({
+      'hookstream.dead_letter_reason': 'webhook_gone',
+      'messaging.destination.name': p.names.deadLetter,
+    });
     // No URL and no secret in any attribute.
     for (const s of collector.spans) expect(JSON.stringify(s.attributes)).not.toMatch(/http:\/\/|whsec_/);
 
     // HOOKSTREAM_TRACE_PROPAGATE=true: each POST carried its own attempt span's traceparent.
-    const posts = rx.received.filter((q) => q.headers['coverbase-event-id'] === withHeader.event_id);
+    const posts = rx.at('/hook').filter((q) => q.headers['coverbase-event-id'] === withHeader.event_id);
     expect(posts.map((q) => q.headers.traceparent)).toEqual(
       attempts.map((a) => `00-${upstreamTrace}-${a.spanId}-01`),
     );
