@@ -231,6 +231,12 @@ export const VARIABLES = [
     default: 'false',
     description: 'Allow loopback, private, link-local, CGNAT and metadata targets.',
   },
+  {
+    name: 'HOOKSTREAM_TRACE_PROPAGATE',
+    default: 'false',
+    description:
+      'Send a W3C `traceparent` header (the attempt span) on every delivery POST. Only while tracing is on (an `OTEL_*` OTLP exporter configured).',
+  },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace.' },
 ] as const satisfies readonly VariableSpec[];
 
@@ -324,6 +330,8 @@ export interface Config {
   readonly secretKey: Buffer | null;
   readonly allowHttp: boolean;
   readonly allowPrivateTargets: boolean;
+  /** `HOOKSTREAM_TRACE_PROPAGATE`: `traceparent` on outbound POSTs (tracing on only). */
+  readonly tracePropagate: boolean;
   readonly logLevel: LogLevel;
 }
 
@@ -630,6 +638,7 @@ export function loadConfig(
     secretKey: secretKey(env),
     allowHttp: bool(env, 'HOOKSTREAM_ALLOW_HTTP'),
     allowPrivateTargets: bool(env, 'HOOKSTREAM_ALLOW_PRIVATE_TARGETS'),
+    tracePropagate: bool(env, 'HOOKSTREAM_TRACE_PROPAGATE'),
     logLevel: logLevel as LogLevel,
   };
   return deepFreeze(config);

@@ -23,6 +23,11 @@ export interface DeliveryJob {
   readonly created_at: string;
   /** Set on jobs made by a manual retry or replay. */
   readonly replay?: boolean;
+  /**
+   * W3C `traceparent` of the router's produce span when tracing is on: every attempt of the
+   * delivery continues it. Copied by `nextJob`; absent on replays (they start a trace).
+   */
+  readonly traceparent?: string;
   /** The exact body to POST and sign (`serializeEnvelope`). */
   readonly body: string;
   /** Set by the router when the webhook's payload filter let the event through (docs/options.md). */
@@ -34,6 +39,12 @@ export interface DeliveryJob {
   readonly throttled_ms?: number;
 }
 
+/**
+ * A W3C trace-context `traceparent`: version (not ff), 32-hex trace id and 16-hex parent id (neither
+ * all zeros), flags; lowercase, 55 characters.
+ */
+export const TRACEPARENT_RE = /^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
 /*
  * The only three ways a job comes to be. No other file writes a `DeliveryJob` literal.
  */
@@ -41,16 +52,25 @@ export interface DeliveryJob {
 /**
  * The first-attempt job of `envelope` for one matching webhook, due now. `body` is the envelope's
  * exact serialized bytes (`serializeEnvelope`); pass it when routing one event to many webhooks so
- * it is serialized once.
+ * it is serialized once. `traceparent`: the trace the delivery continues (tracing on), else absent.
  */
+export interface FirstJobOptions {
+  /** The envelope's exact serialized bytes; pass it when routing one event to many webhooks (serialized once). */
+  readonly body?: string;
+  /** The webhook's payload filter let the event through (recorded on the delivery). */
+  readonly filterApplied?: boolean;
+  /** W3C trace context the attempts continue (tracing on). */
+  readonly traceparent?: string | undefined;
+}
+
 export function firstJob(
   envelope: Envelope,
   webhookId: string,
   nowMs: number,
-  body: string = serializeEnvelope(envelope),
-  filterApplied = false,
+  opts: FirstJobOptions = {},
 ): DeliveryJob {
-  return {
+  const { body = serializeEnvelope(envelope), filterApplied = false, traceparent } = opts;
+  const job: DeliveryJob = {
     delivery_id: deliveryId(envelope.event_id, webhookId),
     event_id: envelope.event_id,
     event_type: envelope.event_type,
@@ -63,6 +83,8 @@ export function firstJob(
     body,
     ...(filterApplied ? { filter_applied: true } : {}),
   };
+  // Two shapes, no spread when tracing is off: the job of the hot path stays as it was.
+  return traceparent === undefined ? job : { ...job, traceparent };
 }
 
 /** The job of the next attempt after a failed one: same delivery, the budget still running from the first attempt. */
@@ -170,6 +192,9 @@ function checkJob(value: unknown): DeliveryJob {
   const replay = job['replay'];
   if (replay !== undefined && typeof replay !== 'boolean')
     throw invalidJob('replay', 'must be a boolean when present');
+  const traceparent = job['traceparent'];
+  if (traceparent !== undefined && (typeof traceparent !== 'string' || !TRACEPARENT_RE.test(traceparent)))
+    throw invalidJob('traceparent', 'must be a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>) when present');
   const body = job['body'];
   if (typeof body !== 'string') throw invalidJob('body', 'must be a string');
   const filterApplied = job['filter_applied'];
@@ -179,7 +204,7 @@ function checkJob(value: unknown): DeliveryJob {
   if (throttledMs !== undefined && (!Number.isSafeInteger(throttledMs) || (throttledMs as number) < 0))
     throw invalidJob('throttled_ms', 'must be whole milliseconds ≥ 0 when present');
 
-  return {
+  const checked: DeliveryJob = {
     delivery_id,
     event_id,
     event_type,
@@ -194,6 +219,8 @@ function checkJob(value: unknown): DeliveryJob {
     ...(filterApplied === true ? { filter_applied: true } : {}),
     ...(throttledMs === undefined || throttledMs === 0 ? {} : { throttled_ms: throttledMs as number }),
   };
+  // Last key when present; without it (tracing off) nothing more is built.
+  return traceparent === undefined ? checked : { ...checked, traceparent: traceparent as string };
 }
 
 function invalidJob(field: string, message: string): HookstreamError {

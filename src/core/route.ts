@@ -48,14 +48,23 @@ const NO_FILTERS: ReadonlyMap<string, FilterPredicate> = new Map();
 /**
  * Routes one validated event: its matching webhooks whose payload filter (if any, from
  * `compileFilterTable`) lets it through, and their first-attempt jobs, due at `nowMs`.
+ * `traceparent`: set on every job when tracing is on (it counts in the size check).
  */
+export interface RouteOptions {
+  /** Compiled payload filters by webhook id (`compileFilterTable`); absent: none. */
+  readonly filters?: ReadonlyMap<string, FilterPredicate>;
+  /** W3C trace context put on every job (tracing on). */
+  readonly traceparent?: string | undefined;
+}
+
 export function routeEvent(
   envelope: Envelope,
   index: WebhookIndex,
   nowMs: number,
   limits: RouteLimits,
-  filters: ReadonlyMap<string, FilterPredicate> = NO_FILTERS,
+  opts: RouteOptions = {},
 ): Route {
+  const { filters = NO_FILTERS, traceparent } = opts;
   const matched = matchEnvelope(index, envelope);
   const webhookIds = applyFilters(matched, filters, envelope);
   const filtered = matched.length - webhookIds.length;
@@ -63,7 +72,8 @@ export function routeEvent(
   const body = serializeEnvelope(envelope);
   let longest = webhookIds[0]!;
   for (const id of webhookIds) if (id.length > longest.length) longest = id;
-  const job = (id: string) => encodeJob(firstJob(envelope, id, nowMs, body, filters.has(id)));
+  const job = (id: string) =>
+    encodeJob(firstJob(envelope, id, nowMs, { body, filterApplied: filters.has(id), traceparent }));
   const largest = job(longest);
   if (largest.length > limits.maxJobBytes) {
     const bodyBytes = Buffer.byteLength(body, 'utf8');

@@ -34,7 +34,7 @@ const END_TO_END_BUCKETS = [
 const LATENESS_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600];
 
 /** hookstream's version from package.json (one level above src/ and dist/). */
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     return typeof pkg.version === 'string' ? pkg.version : 'unknown';

@@ -3,7 +3,9 @@ import { type Config, loadConfig } from '../config/config.js';
 import { HookstreamError } from '../core/errors.js';
 import { connectMongo, type Mongo } from '../mongo/client.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { packageVersion } from '../observability/metrics.js';
 import { OpsServer } from '../observability/ops-server.js';
+import { initTracing } from '../observability/tracing.js';
 import { type Component, runUntilSignal } from './lifecycle.js';
 
 export interface RoleContext {
@@ -27,6 +29,9 @@ export async function runRole(role: string, ...starters: RoleStarter[]): Promise
   );
   warnDevSecrets(config, logger);
   return runUntilSignal(logger, async (signal, started) => {
+    // First in, last closed: it exports the spans of everything that stops before it.
+    const tracing = await initTracing(process.env, { role, version: packageVersion() }, logger);
+    if (tracing) started.push(tracing);
     const ops = new OpsServer(logger);
     started.push(ops);
     if (config.metricsPort > 0) await ops.listen(config.metricsPort);

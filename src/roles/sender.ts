@@ -139,6 +139,7 @@ export function senderStarter(selection: TierSelection) {
           observers: [attemptHealth(health)],
           headerPrefix: config.headerPrefix,
           concurrency: config.senderConcurrency,
+          propagateTrace: config.tracePropagate,
         }),
     );
     // Close all senders together: each finishes its own in-flight attempts.

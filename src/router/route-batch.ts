@@ -14,6 +14,7 @@ import type { BatchOutcome, RoutingBatch } from '../kafka/routing-consumer.js';
 import { type EventDedupe, seenId } from '../mongo/dedupe.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
+import { PendingSpans } from '../observability/spans.js';
 import type { EventDecoder } from './decode.js';
 import { DedupeGuard } from './dedupe-guard.js';
 import { JobSink } from './job-sink.js';
@@ -103,6 +104,8 @@ export class BatchRouter {
     /** Events routed in this batch, in offset order: marked seen once acknowledged. */
     const routed: { offset: bigint; id: string }[] = [];
     const inBatch = new Set<string>();
+    /** Route and produce spans, ended as Kafka acknowledges; null when tracing is off. */
+    const spans = PendingSpans.forBatch();
     let retry = retryable;
     try {
       for (const d of decoded) {
@@ -124,15 +127,18 @@ export class BatchRouter {
               },
               'duplicate event skipped: already routed within the dedupe window',
             );
-          } else if (await this.#route(sink, d.message, d.envelope, nowMs, qctx)) {
+          } else if (await this.#route(sink, d.message, d.envelope, nowMs, qctx, spans)) {
             inBatch.add(id);
             routed.push({ offset: BigInt(offset), id });
           }
         }
         sink.eventDone(offset);
+        spans?.endThrough(sink.ackedThrough);
       }
       await sink.flush();
+      spans?.endThrough(sink.ackedThrough);
     } catch (err) {
+      spans?.failRest('producing delivery jobs failed');
       // Kafka cannot take anything now (broker down): keep the acknowledged prefix, retry the rest.
       this.#log.warn(
         { err, topic, partition, from_offset: nextOffset(sink.ackedThrough, decoded[0]?.message.offset) },
@@ -180,12 +186,26 @@ export class BatchRouter {
     envelope: Envelope,
     nowMs: number,
     qctx: QuarantineContext,
+    spans: PendingSpans | null,
   ): Promise<boolean> {
     metrics.eventsRouted.inc();
-    const { index, filters } = this.#opts.webhooks;
-    const route = routeEvent(envelope, index, nowMs, this.#opts.limits, filters);
-    if (route.kind !== 'too_large' && route.filtered > 0) metrics.routerFiltered.inc(route.filtered);
     const offset = message.offset;
+    const traced = spans?.startEvent(message.headers, envelope, {
+      topic: qctx.topic,
+      partition: qctx.partition,
+      offset,
+    });
+    const { index, filters } = this.#opts.webhooks;
+    const route = routeEvent(envelope, index, nowMs, this.#opts.limits, {
+      filters,
+      traceparent: traced?.traceparent,
+    });
+    if (route.kind !== 'too_large' && route.filtered > 0) metrics.routerFiltered.inc(route.filtered);
+    traced?.routed(
+      route.kind,
+      route.kind === 'jobs' ? route.webhookIds.length : 0,
+      this.#opts.deliveriesTopic,
+    );
     switch (route.kind) {
       case 'unmatched':
         metrics.eventsUnmatched.inc();

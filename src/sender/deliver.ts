@@ -14,6 +14,7 @@ import { HookstreamError } from '../core/errors.js';
 import type { DeliveryJob } from '../core/job.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import type { HttpPoster } from '../http/post.js';
+import { startAttemptSpan } from '../observability/spans.js';
 import { deliveryHeaders } from './headers.js';
 import type { SendableWebhook } from './webhook-cache.js';
 
@@ -46,6 +47,8 @@ export interface DeliverDeps {
   readonly beforeAttempt?: (webhook: SendableWebhook, job: DeliveryJob, signal: AbortSignal) => Promise<void>;
   /** Called after each attempt, in order; an observer that throws is a bug, not an outcome. */
   readonly observers?: readonly AttemptObserver[];
+  /** Send the attempt span's `traceparent` on the POST (`HOOKSTREAM_TRACE_PROPAGATE`). @default false */
+  readonly propagateTrace?: boolean;
 }
 
 /** Makes the job's attempt (or decides without one) and returns what must follow. */
@@ -60,6 +63,8 @@ export async function deliver(job: DeliveryJob, deps: DeliverDeps, signal: Abort
   if (deps.beforeAttempt) await deps.beforeAttempt(webhook, job, signal);
   const startedAtMs = deps.clock();
   const headers = deliveryHeaders(job, webhook, deps.headerPrefix, Math.floor(startedAtMs / 1000));
+  const span = startAttemptSpan(job, deps.tier); // null when tracing is off
+  if (span !== null && deps.propagateTrace === true) headers.traceparent = span.traceparent;
   const result = await deps.http.post(webhook.url, headers, job.body, signal);
   const attempt: Attempt = { tier: deps.tier, startedAtMs, result };
   const decided = decide(job, webhook, attempt, deps.policy, deps.clock());
@@ -76,6 +81,7 @@ export async function deliver(job: DeliveryJob, deps: DeliverDeps, signal: Abort
       throttled_ms: job.throttled_ms ?? 0,
     },
   } as Decision;
+  span?.end(attempt, decision);
   for (const observe of deps.observers ?? []) observe({ job, webhook, attempt, decision });
   return decision;
 }

@@ -51,6 +51,8 @@ export interface SenderOptions {
   slowAfterMs?: number;
   /** Wait before retrying jobs whose webhook cannot be read (MongoDB down), milliseconds. @default 2_000 */
   storeRetryMs?: number;
+  /** Send each attempt's W3C `traceparent` on the POST when tracing is on. @default false */
+  propagateTrace?: boolean;
   /** Extra observers of each attempt (a failure tracker, say), after metrics and logs. */
   observers?: readonly AttemptObserver[];
   /** @default Date.now */
@@ -72,6 +74,7 @@ export class Sender {
       policy: o.policy,
       tier: o.tier,
       headerPrefix: o.headerPrefix,
+      propagateTrace: o.propagateTrace ?? false,
       observers: [attemptMetrics(o.tier, clock), attemptLog(logger), ...(o.observers ?? [])],
     };
     const settler = new Settler({

@@ -35,6 +35,7 @@ import {
 import type { DeliveryUpdate } from '../mongo/deliveries.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
+import { startSettleSpan } from '../observability/spans.js';
 
 export interface SettleDeps {
   readonly names: TopicNames;
@@ -81,15 +82,24 @@ export class Settler {
     if (decision.kind === 'retry') {
       const target = this.#d.names.retry.find((r) => r.tier.name === decision.tier.name);
       if (!target) throw new RangeError(`no retry topic for tier ${decision.tier.name}`);
+      const span = startSettleSpan('hookstream.produce', decision.job, target.topic, decision.tier.name);
       await this.#produce(target.topic, { key: record.webhook_id, value: encodeJob(decision.job) }, signal);
+      span?.end();
       metrics.retriesScheduled.inc({ from: this.#d.tier, to: decision.tier.name });
       return;
     }
+    const span = startSettleSpan(
+      'hookstream.dead_letter',
+      decision.job,
+      this.#d.names.deadLetter,
+      decision.reason,
+    );
     await this.#produce(
       this.#d.names.deadLetter,
       { key: record.webhook_id, value: encodeJob(decision.job), headers: { ...decision.headers } },
       signal,
     );
+    span?.end();
     metrics.deadLettered.inc({ reason: decision.reason });
     this.#log.warn({ ...ids, reason: decision.reason }, 'delivery dead-lettered');
     if (decision.reason === 'budget_exhausted') await this.#publish(exhausted(record), ids, signal);

@@ -40,7 +40,7 @@ describe('routeEvent', () => {
       { id: 'wh_b', filter: '{"data.vendor_id":"v_2"}' },
       { id: 'wh_c' },
     ]);
-    const route = routeEvent(envelope(), index, NOW, limits, filters);
+    const route = routeEvent(envelope(), index, NOW, limits, { filters });
     expect(route.kind).toBe('jobs');
     if (route.kind !== 'jobs') return;
     expect(route.filtered).toBe(1);
@@ -49,10 +49,10 @@ describe('routeEvent', () => {
       ['wh_a', true],
       ['wh_c', false],
     ]);
-    const none = routeEvent(envelope({ data: { vendor_id: 'v_3' } }), index, NOW, limits, filters);
+    const none = routeEvent(envelope({ data: { vendor_id: 'v_3' } }), index, NOW, limits, { filters });
     expect(none).toMatchObject({ kind: 'jobs', filtered: 2, webhookIds: ['wh_c'] });
     const only = liveIndex([{ id: 'wh_a', filter: '{"data.vendor_id":"v_9"}' }]);
-    expect(routeEvent(envelope(), only.index, NOW, limits, only.filters)).toEqual({
+    expect(routeEvent(envelope(), only.index, NOW, limits, { filters: only.filters })).toEqual({
       kind: 'unmatched',
       filtered: 1,
     });
