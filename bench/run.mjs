@@ -254,7 +254,7 @@ async function insertWebhooks(db) {
       enabled: true,
       disabled_reason: null,
       standard_webhooks: false,
-      secrets: [{ ciphertext: encryptSecret(key, w.secret), created_at: now, expires_at: null }],
+      secrets: [{ ciphertext: encryptSecret(key, w.secret, w.id), created_at: now, expires_at: null }],
       deleted: false,
       created_at: now,
       updated_at: now,

@@ -91,12 +91,19 @@ export class Budget {
   }
 }
 
+/** Slow-lane slots per window slot by default. */
+export const SLOW_LANE_FACTOR = 16;
+
 export interface InFlightOptions {
   /** Attempts of this consumer on the wire for less than `slowAfterMs`. */
   readonly window: number;
   /**
    * Attempts that gave their window slot back after `slowAfterMs` (hanging receivers), at most;
-   * when full, a slow attempt keeps its window slot. @default 8 × window
+   * when full, a slow attempt keeps its window slot. It must hold what hangs at full speed:
+   * rate × hanging share × timeout — 2 080/s × 10 % × 10 s = 2 080 attempts on this machine,
+   * which 8 × 256 (2 048) could not, so hanging attempts then ate the window. Each slow attempt
+   * still holds its job's bytes in the shared byte budget, so memory stays bounded in bytes.
+   * @default SLOW_LANE_FACTOR × window (16 × 256 = 4 096)
    */
   readonly slowWindow?: number;
   /** Milliseconds after which an unanswered attempt moves to the slow lane. @default 250 */
@@ -121,7 +128,7 @@ export class InFlight {
   constructor(bytes: Budget, opts: InFlightOptions) {
     this.#bytes = bytes;
     this.#window = new Budget(opts.window);
-    this.#slow = new Budget(opts.slowWindow ?? 8 * opts.window);
+    this.#slow = new Budget(opts.slowWindow ?? SLOW_LANE_FACTOR * opts.window);
     this.#slowAfterMs = opts.slowAfterMs ?? 250;
   }
 

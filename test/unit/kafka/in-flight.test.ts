@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Budget, InFlight } from '../../../src/kafka/in-flight.js';
+import { Budget, InFlight, SLOW_LANE_FACTOR } from '../../../src/kafka/in-flight.js';
 
 const tick = (ms = 10) => new Promise((r) => setTimeout(r, ms));
 
@@ -107,6 +107,27 @@ describe('InFlight', () => {
     (await t3).done();
     expect(third).toBe(true);
     hanging.done();
+    expect(f.attempts).toBe(0);
+  });
+
+  it('by default, the slow lane holds SLOW_LANE_FACTOR × the window before slow attempts keep their slot', async () => {
+    const f = new InFlight(new Budget(1_000_000), { window: 1, slowAfterMs: 5 });
+    const tickets = [];
+    for (let i = 0; i <= SLOW_LANE_FACTOR; i++) {
+      tickets.push(await f.admit(10)); // each one hangs, moves to the slow lane, frees the window
+      await tick(15);
+    }
+    expect(f.attempts).toBe(SLOW_LANE_FACTOR + 1);
+    let next = false;
+    const pending = f.admit(10).then((t) => {
+      next = true;
+      return t;
+    });
+    await tick(30);
+    expect(next).toBe(false); // slow lane full: the last hanging attempt kept the window slot
+    tickets.pop()!.done();
+    (await pending).done();
+    for (const t of tickets) t.done();
     expect(f.attempts).toBe(0);
   });
 });
