@@ -45,7 +45,7 @@ export interface SenderOptions {
   headerPrefix: string;
   /** Attempts on the wire for less than `slowAfterMs`, at most (the window). */
   concurrency: number;
-  /** @see InFlightOptions.slowWindow @default 8 × concurrency */
+  /** @see InFlightOptions.slowWindow @default 16 × concurrency (SLOW_LANE_FACTOR) */
   slowConcurrency?: number;
   /** @see InFlightOptions.slowAfterMs @default 250 */
   slowAfterMs?: number;
