@@ -31,12 +31,13 @@ import { metrics } from '../observability/metrics.js';
 /** The smallest batch a run of failures shrinks to. */
 const MIN_BATCH = 10;
 /**
- * Updates (records of later attempts) per bulkWrite at most. FerretDB applies an update in ~25 ms
- * where an insert takes under 1 ms (measured: 10 updates 250–290 ms, 10 inserts 7 ms): a batch of
- * 1 000 updates would run ~25 s, near the driver's 30 s socket timeout, and a timed-out batch is
- * written again whole. 100 updates keep one write within ~3 s there; on MongoDB they cost nothing.
+ * Updates (records of later attempts) per bulkWrite at most. FerretDB v1.24 applies an update in
+ * ~25 ms where an insert takes under 1 ms (measured: 10 updates 250–330 ms, 10 inserts 7 ms), and a
+ * bulkWrite of 100 updates did not answer at all within 80 s while 50 took 1.3 s: one large batch
+ * ran into the driver's 30 s socket timeout, was written again whole, and with record-before-commit
+ * the senders stalled behind it. 32 updates keep one write under ~1 s there; MongoDB does not care.
  */
-const MAX_UPDATES_PER_BATCH = 100;
+const MAX_UPDATES_PER_BATCH = 32;
 /** Bytes a write holds beyond its body (ids, attempt, driver encoding). */
 const WRITE_OVERHEAD_BYTES = 1_024;
 
