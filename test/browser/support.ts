@@ -11,7 +11,7 @@ import { type resources, waitFor } from '../support/helpers.js';
 import { type PipelineEnv, pipelineEnv } from '../support/pipeline.js';
 import { type RoleProcess, spawnRole, stopRole } from '../support/processes.js';
 
-export const ADMIN_KEY = 'console-admin-key-0123456789';
+export const ADMIN_KEY = 'console-admin-key-0123456789-abcdefgh';
 /** Debian's chromium package; CHROMIUM_PATH overrides. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/console/', import.meta.url));

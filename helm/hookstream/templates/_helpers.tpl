@@ -123,6 +123,7 @@ HOOKSTREAM_API_HOST: {{ $c.apiHost | quote }}
 HOOKSTREAM_METRICS_PORT: {{ $c.metricsPort | int64 | quote }}
 HOOKSTREAM_ALLOW_HTTP: {{ $c.allowHttp | toString | quote }}
 HOOKSTREAM_ALLOW_PRIVATE_TARGETS: {{ $c.allowPrivateTargets | toString | quote }}
+HOOKSTREAM_TRACE_PROPAGATE: {{ $c.tracePropagate | toString | quote }}
 LOG_LEVEL: {{ $c.logLevel | quote }}
 {{- end }}
 

@@ -19,7 +19,7 @@ import { type RoleProcess, spawnRole, stopRole } from '../../support/processes.j
 import { TestReceiver } from '../../support/receiver.js';
 import { freePort, logLines, type SecureStack, secureStack } from './support.js';
 
-const ADMIN_KEY = 'admin-key-for-secure-tests-0123';
+const ADMIN_KEY = 'admin-key-for-secure-tests-0123456789';
 const SECRET_KEY = 'c'.repeat(64);
 
 describe('secured cluster: SASL_SSL Kafka and TLS MongoDB', () => {
