@@ -80,6 +80,14 @@ export function disabledAtFields(now: Date): Pick<WebhookHealthFields, 'disabled
  * operational event). True when this call changed it: only that caller publishes `webhook.disabled`.
  */
 export async function disableGone(db: Db, webhookId: string, now: Date): Promise<boolean> {
+  // FerretDB does not apply the conditional update atomically: two 410s answered at once would both
+  // "change" the webhook. The claim on its current version lets exactly one process report it.
+  const current = await healthCollection(db).findOne(
+    { _id: webhookId, enabled: true },
+    { projection: { _id: 1, updated_at: 1 } },
+  );
+  if (current === null) return false;
+  if (!(await claimDisable(db, current as WebhookWithHealth, now))) return false;
   const res = await healthCollection(db).updateOne(
     { _id: webhookId, enabled: true },
     { $set: { enabled: false, disabled_reason: 'gone', ...disabledAtFields(now), updated_at: now } },
