@@ -94,12 +94,3 @@ export async function webhooksByIds(db: Db, ids: readonly string[]): Promise<Web
     .find({ _id: { $in: [...ids] } })
     .toArray();
 }
-
-/** Disables a webhook (e.g. the receiver answered 410 Gone). Returns false if it was already disabled. */
-export async function disableWebhook(db: Db, id: string, reason: string, now: Date): Promise<boolean> {
-  const res = await webhooksCollection(db).updateOne(
-    { _id: id, enabled: true },
-    { $set: { enabled: false, disabled_reason: reason, updated_at: now } },
-  );
-  return res.modifiedCount === 1;
-}
