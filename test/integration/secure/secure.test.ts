@@ -142,6 +142,36 @@ describe('secured cluster: SASL_SSL Kafka and TLS MongoDB', () => {
     );
   });
 
+  it('mutual TLS: the client certificate from KAFKA_SSL_CERT_FILE/KEY_FILE is accepted; without one the CLI stops within 15 s in one line', async () => {
+    // Certificates instead of SASL (that listener has none); MongoDB stays on its TLS port.
+    const base = roleEnv();
+    const env: Record<string, string> = {
+      ...base,
+      ...stack.mtls,
+      MONGODB_URI: base.MONGODB_URI!,
+      KAFKA_SASL_MECHANISM: '',
+      KAFKA_SASL_USERNAME: '',
+      KAFKA_SASL_PASSWORD_FILE: '',
+    };
+    const ok = role(['topics', 'create'], env);
+    expect((await ok.exited).code, ok.output()).toBe(0);
+    expect(ok.output()).toContain(`created ${env.HOOKSTREAM_TOPIC_PREFIX}.deliveries`);
+
+    const t0 = Date.now();
+    const refused = role(['topics', 'create'], { ...env, KAFKA_SSL_CERT_FILE: '', KAFKA_SSL_KEY_FILE: '' });
+    const { code } = await refused.exited;
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(code).not.toBe(0);
+    const lines = refused
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('hookstream topics create:'));
+    expect(lines, refused.output()).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /TLS handshake failed \(ERR_SSL_.*\): check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE/,
+    );
+  });
+
   const otherCa = () => {
     const dir = mkdtempSync(join(tmpdir(), 'hs-untrusted-'));
     return { dir, file: join(dir, 'ca.pem') };
