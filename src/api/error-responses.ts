@@ -1,12 +1,16 @@
 /**
  * The error responses of the admin API, by status, each naming the codes it can carry. Every code of
  * the catalog (`core/errors.ts`) that the API can answer appears here, so the OpenAPI document lists
- * them all; pipeline-only codes (envelope, job and signature errors) never reach an API caller.
+ * them all; pipeline-only codes (envelope, job and signature errors, start-up security failures)
+ * never reach an API caller.
  */
 import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import type { ApiErrorCode } from './errors.js';
 
-/** Codes raised only inside the pipeline or by receivers, never answered by the API. */
+/**
+ * Codes raised only inside the pipeline, by receivers or at start-up (a role whose Kafka or MongoDB
+ * security is wrong never starts serving), never answered by the API.
+ */
 const PIPELINE_ONLY: ReadonlySet<ErrorCode> = new Set([
   'INVALID_ENVELOPE',
   'UNDECODABLE_EVENT',
@@ -15,6 +19,8 @@ const PIPELINE_ONLY: ReadonlySet<ErrorCode> = new Set([
   'INVALID_TIER',
   'SIGNATURE_INVALID',
   'TIMESTAMP_OUT_OF_TOLERANCE',
+  'KAFKA_SECURITY_FAILED',
+  'MONGODB_SECURITY_FAILED',
 ]);
 
 /** What each code means to a caller; a code without an entry is described by its name. */

@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: { retriable: true, httpStatus: 503 },
   /** Kafka refused this client's TLS or SASL: login rejected, certificate untrusted, protocol mismatch (details: `broker`, `reason`). */
   KAFKA_SECURITY_FAILED: { retriable: false, httpStatus: 503 },
+  /** MongoDB refused this client's TLS or login: certificate untrusted, handshake failed, login rejected (details: `server`, `reason`). */
+  MONGODB_SECURITY_FAILED: { retriable: false, httpStatus: 503 },
   /** A webhook URL points at a loopback/private/link-local/metadata address (SSRF guard). */
   TARGET_FORBIDDEN: { retriable: false, httpStatus: 422 },
   /** A delivery signature header is malformed or matches none of the secrets. */

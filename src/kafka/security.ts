@@ -8,6 +8,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '../config/config.js';
 import { HookstreamError } from '../core/errors.js';
+import { errorChain, type TlsFailure, tlsFailure } from '../core/tls-failure.js';
 
 export type KafkaSecurity = Pick<KafkaConfig, 'ssl' | 'sasl'>;
 
@@ -32,68 +33,25 @@ export function kafkaJsSecurity(security: KafkaSecurity | undefined): {
   return out;
 }
 
-/** Node's codes for a broker certificate that does not verify (node:tls / OpenSSL). */
-const UNTRUSTED_CERT_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /** What a failed first connection says about the settings. */
 export type ConnectFailure =
   /** The broker refused the SASL login (user, password or mechanism). */
   | { kind: 'auth' }
-  /** The broker's certificate does not verify against the configured CA. */
-  | { kind: 'untrusted'; code: string }
-  /** The TLS handshake failed otherwise (OpenSSL `ERR_SSL_*`): e.g. the broker wants a client certificate. */
-  | { kind: 'handshake'; code: string }
+  /** The broker's certificate does not verify, or the TLS handshake failed (e.g. it wants a client certificate). */
+  | TlsFailure
   /** The connection was closed or reset before any answer: client and listener disagree on TLS/SASL. */
   | { kind: 'closed' }
   /** Anything else (refused, timed out, DNS): worth retrying. */
   | { kind: 'other' };
 
-interface ErrorLike {
-  name?: unknown;
-  code?: unknown;
-  /** kafkajs protocol errors: the broker's error name, e.g. `ILLEGAL_SASL_STATE`. */
-  type?: unknown;
-  cause?: unknown;
-  originalError?: unknown;
-}
-
-/** The error and its causes, outermost first (kafkajs wraps in NumberOfRetriesExceeded); at most 8. */
-function chain(err: unknown): ErrorLike[] {
-  const out: ErrorLike[] = [];
-  for (let e = err; e && typeof e === 'object' && out.length < 8; ) {
-    const x = e as ErrorLike;
-    out.push(x);
-    e = x.cause ?? x.originalError;
-  }
-  return out;
-}
-
 /** Reads a kafkajs connect error (walking `cause`) by error class, Kafka error type and Node error code only. */
 export function classifyConnectFailure(err: unknown): ConnectFailure {
-  const errors = chain(err);
+  const errors = errorChain(err);
   // ILLEGAL_SASL_STATE: the client speaks SASL to a listener that has none.
   if (errors.some((e) => e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'ILLEGAL_SASL_STATE'))
     return { kind: 'auth' };
-  for (const e of errors) {
-    if (typeof e.code === 'string' && UNTRUSTED_CERT_CODES.has(e.code))
-      return { kind: 'untrusted', code: e.code };
-  }
-  for (const e of errors) {
-    if (typeof e.code === 'string' && e.code.startsWith('ERR_SSL_'))
-      return { kind: 'handshake', code: e.code };
-  }
+  const tls = tlsFailure(err);
+  if (tls) return tls;
   if (errors.some((e) => e.name === 'KafkaJSConnectionClosedError' || e.code === 'ECONNRESET'))
     return { kind: 'closed' };
   return { kind: 'other' };

@@ -3,7 +3,6 @@
  * producer for replays, test sends and operational events (`webhook.enabled`, manual
  * `webhook.disabled`), the retention sweeper, and the admin HTTP API on HOOKSTREAM_API_PORT.
  */
-import { MongoClient } from 'mongodb';
 import { buildApiServer } from '../api/server.js';
 import type { Config } from '../config/config.js';
 import { topicNames } from '../config/topics.js';
@@ -11,16 +10,14 @@ import { HookstreamError } from '../core/errors.js';
 import { createKafka } from '../kafka/client.js';
 import { operationalPublisher } from '../kafka/operational-publisher.js';
 import { ensureApiKeyIndexes } from '../mongo/api-keys.js';
-import { databaseName } from '../mongo/client.js';
 import { ensureDeliveryIndexes } from '../mongo/deliveries.js';
 import { ensureWebhookAdminIndexes } from '../mongo/webhook-admin.js';
 import { ensureWebhookIndexes } from '../mongo/webhooks.js';
 import { LagCollector } from '../observability/lag.js';
-import type { Logger } from '../observability/logger.js';
 import { kafkaEnqueue } from '../services/enqueue.js';
 import type { Component } from './lifecycle.js';
 import { startRetention } from './retention.js';
-import { mongoPingCheck, type RoleContext, runRole } from './runtime.js';
+import { connectMongoWithRetry, mongoPingCheck, type RoleContext, runRole } from './runtime.js';
 
 /** How long an API request waits for an unreachable MongoDB before answering 503, milliseconds. */
 const MONGO_SELECTION_TIMEOUT_MS = 2_000;
@@ -40,34 +37,16 @@ function requireApiConfig(config: Config): void {
   }
 }
 
-/** Connects with short timeouts, retrying every 2 s until MongoDB answers or `signal` aborts. */
-async function connectApiMongo(config: Config, logger: Logger, signal: AbortSignal): Promise<MongoClient> {
-  for (let attempt = 1; ; attempt++) {
-    const client = new MongoClient(config.mongodb.uri, {
-      appName: 'hookstream-api',
-      serverSelectionTimeoutMS: MONGO_SELECTION_TIMEOUT_MS,
-      connectTimeoutMS: MONGO_SELECTION_TIMEOUT_MS,
-      socketTimeoutMS: 30_000,
-      maxPoolSize: 20,
-    });
-    try {
-      return await client.connect();
-    } catch (err) {
-      await client.close().catch(() => {});
-      if (signal.aborted) throw err;
-      logger.warn({ err: (err as Error).message, attempt }, 'MongoDB not reachable yet; retrying in 2 s');
-      await new Promise((r) => setTimeout(r, 2_000));
-      signal.throwIfAborted();
-    }
-  }
-}
-
 /** Starts the API role; each component is pushed onto `started` as soon as it runs. */
 export async function startApi({ config, logger, signal, ops, started }: RoleContext): Promise<void> {
   requireApiConfig(config);
-  const client = await connectApiMongo(config, logger, signal);
-  started.push({ name: 'mongodb (api)', close: () => client.close() });
-  const db = client.db(databaseName(config.mongodb.uri));
+  // Short timeouts: an unreachable MongoDB answers 503 within seconds.
+  const mongo = await connectMongoWithRetry(config, logger, signal, {
+    appName: 'hookstream-api',
+    timeoutMs: MONGO_SELECTION_TIMEOUT_MS,
+  });
+  started.push({ name: 'mongodb (api)', close: () => mongo.close() });
+  const { db } = mongo;
   await ensureWebhookIndexes(db);
   await ensureWebhookAdminIndexes(db);
   await ensureDeliveryIndexes(db);
@@ -103,7 +82,7 @@ export async function startApi({ config, logger, signal, ops, started }: RoleCon
   });
   started.push(once('admin api', () => app.close()));
   await app.listen({ port: config.api.port, host: config.api.host });
-  ops.check('api-mongodb', mongoPingCheck({ client, db, close: () => client.close() }));
+  ops.check('api-mongodb', mongoPingCheck(mongo));
 }
 
 function once(name: string, close: () => Promise<unknown>): Component {

@@ -1,7 +1,7 @@
 /** What every role shares: configuration, logger, the ops server, MongoDB with start-up retries. */
 import { type Config, loadConfig } from '../config/config.js';
 import { HookstreamError } from '../core/errors.js';
-import { connectMongo, type Mongo } from '../mongo/client.js';
+import { type ConnectOptions, connectMongo, type Mongo, mongoSecurityError } from '../mongo/client.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { packageVersion } from '../observability/metrics.js';
 import { OpsServer } from '../observability/ops-server.js';
@@ -48,17 +48,24 @@ export function warnDevSecrets(config: Config, logger: Pick<Logger, 'warn'>): vo
     );
 }
 
-/** Connects to MongoDB, retrying every 2 s (logging each failure) until it answers or `signal` aborts. */
+/**
+ * Connects to MongoDB, retrying every 2 s (logging each failure) until it answers or `signal`
+ * aborts. A failure that settings must fix (untrusted certificate, TLS handshake, rejected login)
+ * ends the role at once with `MONGODB_SECURITY_FAILED` instead of retrying forever.
+ */
 export async function connectMongoWithRetry(
   config: Config,
   logger: Logger,
   signal: AbortSignal,
+  opts: ConnectOptions = {},
 ): Promise<Mongo> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await connectMongo(config.mongodb.uri);
+      return await connectMongo(config.mongodb.uri, opts);
     } catch (err) {
       if (signal.aborted) throw err;
+      const fatal = mongoSecurityError(err, config.mongodb.uri);
+      if (fatal) throw fatal;
       logger.warn({ err: (err as Error).message, attempt }, 'MongoDB not reachable yet; retrying in 2 s');
       await new Promise((r) => setTimeout(r, 2_000));
       if (signal.aborted)
