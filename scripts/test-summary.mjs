@@ -7,6 +7,18 @@ const lineOnly = args.includes('--line');
 const files = args.filter((a) => a !== '--line');
 if (files.length === 0) files.push('.vitest-results.json');
 
+/** The first lines of a test's first failure message (no colours), so a CI log's tail says why. */
+function why(messages) {
+  const text = String(messages?.[0] ?? '')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((l) => l.trim() && !/^\s+at /.test(l))
+    .slice(0, 6)
+    .join('\n    ');
+  return text ? `\n    ${text.slice(0, 1200)}` : '';
+}
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -26,7 +38,7 @@ for (const file of files) {
   for (const suite of report.testResults ?? []) {
     const name = suite.name.replace(`${process.cwd()}/`, '');
     for (const t of suite.assertionResults ?? []) {
-      if (t.status === 'failed') failures.push(`FAILED ${name} > ${t.fullName}`);
+      if (t.status === 'failed') failures.push(`FAILED ${name} > ${t.fullName}${why(t.failureMessages)}`);
     }
     // A file that failed to load has no test results: count it as one failure.
     if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) {
