@@ -5,6 +5,8 @@
  * on a topic prefix and MongoDB database of its own, against the local services (scripts/stack.sh
  * up, reusing running ones) or whatever KAFKA_BROKERS / MONGODB_URI name. Writes
  * <out>/latest.{md,svg,json} and prints a summary; child-process logs stay in a temp directory.
+ * Any HOOKSTREAM_* variable set for the run (not HOOKSTREAM_STACK_*) goes to every hookstream
+ * process, e.g. `HOOKSTREAM_DEDUPE_WINDOW=0 npm run bench` measures routing without deduplication.
  *
  * Load
  *   --events N           events of ~1 KB for the ceilings, (a), (c) and naive      200000
@@ -144,6 +146,12 @@ const wanted = new Set(opt.scenarios.split(',').map((s) => s.trim()));
 // Ratios need their references: (a) needs the ceiling and naive figures, (b) the ceiling's rate.
 if (!opt.today) wanted.delete('today');
 
+/** HOOKSTREAM_* settings given to the benchmark (not the stack's own): passed to every hookstream process. */
+const SETTINGS_FROM_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) => k.startsWith('HOOKSTREAM_') && !k.startsWith('HOOKSTREAM_STACK_'),
+  ),
+);
 const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const MONGO_BASE = (process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017').replace(
   /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/,
@@ -392,6 +400,7 @@ async function deployment(name, { tiers, eventTopic }) {
     HOOKSTREAM_TOPIC_PARTITIONS: String(P.partitions),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...(tiers ? { HOOKSTREAM_RETRY_TIERS: tiers } : {}),
+    ...SETTINGS_FROM_ENV,
   };
   const dep = {
     name,
@@ -1033,6 +1042,8 @@ const report = {
     paced_deliveries: P.pacedDeliveries,
     today: opt.today ?? null,
     timeout_ms: P.timeoutMs,
+    node_args: opt['node-args'] || null,
+    settings: SETTINGS_FROM_ENV,
   },
   services_cpu_s: stackSampler.result(),
   bad_signatures: badSignatures,

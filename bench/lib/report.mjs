@@ -80,7 +80,13 @@ export function markdown(r) {
       'Kafka, FerretDB, the receiver and hookstream (router and first-attempt sender, one process each) all share the machine. ' +
       `${fmt(P.events)} events of ~1 KB, ${P.webhooks} webhooks (one origin each), fan-out ${P.fanout}, ` +
       `sender window ${P.concurrency}, delivery records \`${P.records}\`, ${P.partitions} partitions, ` +
-      `receivers answer after ${P.latency_ms} ms, failure rate ${P.failure_rate}, delivery timeout ${fmt(P.timeout_ms)} ms.`,
+      `receivers answer after ${P.latency_ms} ms, failure rate ${P.failure_rate}, delivery timeout ${fmt(P.timeout_ms)} ms.` +
+      (P.node_args ? ` Node flags: \`${P.node_args}\`.` : '') +
+      (Object.keys(P.settings ?? {}).length
+        ? ` Settings: ${Object.entries(P.settings)
+            .map(([k, v]) => `\`${k}=${v}\``)
+            .join(', ')}.`
+        : ''),
   );
   lines.push('');
   lines.push(
