@@ -6,7 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/config.js';
 import type { LagSource } from '../console/lag.js';
@@ -116,7 +121,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     },
     // The caller's X-Request-Id (when well-formed) names the request in every log line and is echoed.
     requestIdHeader: false,
-    requestIdLogLabel: 'request_id',
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
     genReqId: (req) => requestId(req.headers['x-request-id']),
     // Longer than any id the schemas accept, so an over-long id is a validation error naming it.
     routerOptions: { maxParamLength: 256 },
