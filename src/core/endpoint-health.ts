@@ -8,8 +8,8 @@
  *
  * Pure: outcomes carry their own times and nothing reads the clock. A sender folds outcomes into an
  * `OutcomeSummary` in memory (O(1) per webhook, `summarize`), and every few seconds applies the
- * summary to the stored state (`applyOutcomes`) — one write per webhook per flush, however many
- * attempts. Outcomes may arrive out of order (several senders, batched writes); where a summary cannot
+ * summary to the stored state (`applyOutcomes`) — at most one write per webhook per flush, however
+ * many attempts, and for a healthy webhook at most one per `lastSuccessResolutionMs`. Outcomes may arrive out of order (several senders, batched writes); where a summary cannot
  * tell exactly which failures came after a success, it keeps the fewer and later ones, so ordering
  * noise can only delay a disable, never cause one.
  */
@@ -19,7 +19,17 @@ export interface HealthPolicy {
   readonly disableAfterMs: number;
   /** Failed attempts needed within that time. @default 10 */
   readonly minAttempts: number;
+  /**
+   * How far a healthy webhook's stored `last_success_at` may lag behind its latest success,
+   * milliseconds: a success that only moves it by less is kept in memory, not written (a write per
+   * webhook per flush is what the store spent most of its time on). 0 = write every advance.
+   * @default LAST_SUCCESS_RESOLUTION_MS (60 s)
+   */
+  readonly lastSuccessResolutionMs?: number;
 }
+
+/** Default `HealthPolicy.lastSuccessResolutionMs`, milliseconds. */
+export const LAST_SUCCESS_RESOLUTION_MS = 60_000;
 
 /** What the webhook document stores (see `mongo/webhook-health.ts`). */
 export interface EndpointHealth {
@@ -65,6 +75,11 @@ export interface HealthDecision {
   readonly state: EndpointHealth;
   /** The state differs from the one passed in (a write is due). */
   readonly changed: boolean;
+  /**
+   * Only `last_success_at` moved, by less than the resolution: no write is due, and the summary
+   * must be kept for a later flush (it still ends the streak of failures that arrive later).
+   */
+  readonly deferred: boolean;
   /** Disable the webhook now, reason `persistent_failure`. */
   readonly disable: boolean;
 }
@@ -140,10 +155,14 @@ export function applyOutcomes(
     last_success_at: lastSuccess,
     reset_at: state.reset_at,
   };
-  const changed =
-    ms(next.failing_since) !== ms(state.failing_since) ||
-    next.failed_attempts !== state.failed_attempts ||
-    ms(next.last_success_at) !== ms(state.last_success_at);
+  const healthChanged =
+    ms(next.failing_since) !== ms(state.failing_since) || next.failed_attempts !== state.failed_attempts;
+  const successMoved = ms(next.last_success_at) !== ms(state.last_success_at);
+  const resolution = policy.lastSuccessResolutionMs ?? LAST_SUCCESS_RESOLUTION_MS;
+  const successDue =
+    successMoved &&
+    (state.last_success_at === null || ms(next.last_success_at) - ms(state.last_success_at) >= resolution);
+  const changed = healthChanged || successDue;
   // Only a fresh failure is evidence that the endpoint is still failing now.
   const disable =
     policy.disableAfterMs > 0 &&
@@ -151,7 +170,7 @@ export function applyOutcomes(
     fresh.lastFailureAt !== null &&
     failed_attempts >= policy.minAttempts &&
     fresh.lastFailureAt.getTime() - failing_since.getTime() >= policy.disableAfterMs;
-  return { state: next, changed, disable };
+  return { state: next, changed, deferred: !changed && successMoved, disable };
 }
 
 /** `applyOutcomes` for a list of samples in any order. */

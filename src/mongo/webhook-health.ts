@@ -202,10 +202,14 @@ export class WebhookHealthWriter {
     return this;
   }
 
-  /** Writes what is pending; answers the webhooks this call disabled. One flush at a time. */
-  async flush(): Promise<readonly DisabledWebhook[]> {
+  /**
+   * Writes what is pending; answers the webhooks this call disabled. One flush at a time. A healthy
+   * webhook's success newer than its stored `last_success_at` by less than the policy's resolution
+   * stays pending, unless `all` (as `close` does).
+   */
+  async flush({ all = false }: { all?: boolean } = {}): Promise<readonly DisabledWebhook[]> {
     while (this.#flushing) await this.#flushing.catch(() => {});
-    this.#flushing = this.#write();
+    this.#flushing = this.#write(all);
     try {
       return await this.#flushing;
     } finally {
@@ -217,7 +221,7 @@ export class WebhookHealthWriter {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#timer);
-      await this.#flushAndReport();
+      await this.#flushAndReport(true);
     })();
     return this.#closing;
   }
@@ -226,16 +230,16 @@ export class WebhookHealthWriter {
     if (this.#flushing === undefined) await this.#flushAndReport();
   }
 
-  async #flushAndReport(): Promise<void> {
+  async #flushAndReport(all = false): Promise<void> {
     try {
-      const disabled = await this.flush();
+      const disabled = await this.flush({ all });
       if (disabled.length > 0) await this.#onDisabled?.(disabled);
     } catch (err) {
       this.#log.error({ err }, 'reporting disabled webhooks failed');
     }
   }
 
-  async #write(): Promise<readonly DisabledWebhook[]> {
+  async #write(force: boolean): Promise<readonly DisabledWebhook[]> {
     if (this.#pending.size === 0) return [];
     const batch = this.#pending;
     this.#pending = new Map();
@@ -256,8 +260,8 @@ export class WebhookHealthWriter {
       docs.map(async (doc) => {
         const summary = batch.get(doc._id)!;
         try {
-          const done = await this.#apply(col, doc, summary);
-          if (done === 'conflict') this.#putBack(new Map([[doc._id, summary]]));
+          const done = await this.#apply(col, doc, summary, force);
+          if (done === 'conflict' || done === 'deferred') this.#putBack(new Map([[doc._id, summary]]));
           else if (done !== null) disabled.push(done);
         } catch (err) {
           this.#putBack(new Map([[doc._id, summary]]));
@@ -268,16 +272,22 @@ export class WebhookHealthWriter {
     return disabled;
   }
 
-  /** One conditional update; 'conflict' when another writer changed the health fields since the read. */
+  /**
+   * One conditional update; 'conflict' when another writer changed the health fields since the
+   * read, 'deferred' when only a recent success is new (kept for a later flush unless `force`).
+   */
   async #apply(
     col: Collection<WebhookWithHealth>,
     doc: WebhookWithHealth,
     summary: OutcomeSummary,
-  ): Promise<DisabledWebhook | 'conflict' | null> {
+    force: boolean,
+  ): Promise<DisabledWebhook | 'conflict' | 'deferred' | null> {
     // A disabled or deleted webhook gets no deliveries; late outcomes of it are dropped.
     if (!doc.enabled || doc.deleted) return null;
     const stored = storedHealth(doc);
-    const decision = applyOutcomes(stored, summary, this.#policy);
+    const policy = force ? { ...this.#policy, lastSuccessResolutionMs: 0 } : this.#policy;
+    const decision = applyOutcomes(stored, summary, policy);
+    if (decision.deferred) return 'deferred';
     if (!decision.changed && !decision.disable) return null;
     const filter: Filter<WebhookWithHealth> = {
       _id: doc._id,

@@ -112,6 +112,37 @@ describe('WebhookHealthWriter', () => {
     expect(doc.failing_since).toEqual(new Date(T0 + 1501));
   });
 
+  it('a healthy webhook writes last_success_at at most once a minute; close writes the newest', async () => {
+    const { db, writer, read } = await setup();
+    const hook = await insertWebhook(db, 'prod');
+    const w = writer();
+    w.record(hook._id, { ok: true, at: at(0) });
+    await w.flush();
+    expect((await read(hook._id)).last_success_at).toEqual(at(0));
+    // Within the resolution (60 s): nothing written, the success stays pending.
+    w.record(hook._id, { ok: true, at: at(30) });
+    await w.flush();
+    expect((await read(hook._id)).last_success_at).toEqual(at(0));
+    expect(w.pendingWebhooks).toBe(1);
+    w.record(hook._id, { ok: true, at: at(60) });
+    await w.flush();
+    expect((await read(hook._id)).last_success_at).toEqual(at(60));
+    expect(w.pendingWebhooks).toBe(0);
+    // A failure after a deferred success is written at once, with that success.
+    w.record(hook._id, { ok: true, at: at(70) });
+    await w.flush();
+    w.record(hook._id, { ok: false, at: at(71) });
+    await w.flush();
+    expect(await read(hook._id)).toMatchObject({ last_success_at: at(70), failing_since: at(71) });
+    w.record(hook._id, { ok: true, at: at(80) });
+    await w.flush();
+    w.record(hook._id, { ok: true, at: at(90) });
+    await w.flush();
+    expect((await read(hook._id)).last_success_at).toEqual(at(80));
+    await w.close();
+    expect((await read(hook._id)).last_success_at).toEqual(at(90));
+  });
+
   it('after a re-enable the clock starts again from the reset', async () => {
     const { db, writer, read } = await setup();
     const hook = await insertWebhook(db, 'prod', {

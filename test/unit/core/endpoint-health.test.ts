@@ -112,14 +112,39 @@ describe('applyOutcomes across flushes and senders', () => {
     expect(applyOutcomes(stored, EMPTY_SUMMARY, policy)).toEqual({
       state: stored,
       changed: false,
+      deferred: false,
       disable: false,
     });
   });
 
   it('a repeated success (same time) is not a change', () => {
     const stored: EndpointHealth = { ...HEALTHY, last_success_at: at(10) };
-    expect(decideHealth(stored, [ok(10)], policy).changed).toBe(false);
-    expect(decideHealth(stored, [ok(11)], policy).changed).toBe(true);
+    expect(decideHealth(stored, [ok(10)], policy)).toMatchObject({ changed: false, deferred: false });
+  });
+
+  it('a healthy webhook writes last_success_at at most once per resolution; the first success at once', () => {
+    const stored: EndpointHealth = { ...HEALTHY, last_success_at: at(10) };
+    // Default resolution 60 s: a newer success within it is deferred (kept, not written).
+    expect(decideHealth(stored, [ok(11)], policy)).toMatchObject({ changed: false, deferred: true });
+    expect(decideHealth(stored, [ok(69)], policy)).toMatchObject({ changed: false, deferred: true });
+    const due = decideHealth(stored, [ok(70)], policy);
+    expect(due).toMatchObject({ changed: true, deferred: false });
+    expect(due.state.last_success_at).toEqual(at(70));
+    expect(decideHealth(HEALTHY, [ok(1)], policy)).toMatchObject({ changed: true, deferred: false });
+    const every = { ...policy, lastSuccessResolutionMs: 0 };
+    expect(decideHealth(stored, [ok(11)], every)).toMatchObject({ changed: true, deferred: false });
+  });
+
+  it('a failure is written at once even right after a deferred success, and the success still ends older failures', () => {
+    const stored: EndpointHealth = { ...HEALTHY, last_success_at: at(10) };
+    const d = decideHealth(stored, [ok(30), fail(31)], policy);
+    expect(d).toMatchObject({ changed: true, deferred: false });
+    expect(d.state).toMatchObject({ failing_since: at(31), failed_attempts: 1, last_success_at: at(30) });
+    // A failure older than the deferred success (out of order) starts no streak.
+    expect(decideHealth(stored, [ok(30), fail(25)], policy)).toMatchObject({
+      changed: false,
+      deferred: true,
+    });
   });
 
   it('a success older than the stored streak does not reset it', () => {
