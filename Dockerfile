@@ -11,6 +11,9 @@ RUN npm run build
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# V8 heap caps that keep a role at full speed under ~256 MB RSS (the chart's nodeOptions; bench/run.mjs
+# runs hookstream with the same flags). Override NODE_OPTIONS to give a role more memory.
+ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=8"
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force

@@ -38,7 +38,8 @@
  *   --quiet-wait S       wait up to S for other load on the machine to settle       120
  *   --drain-timeout S    longest wait for delivery records after the last delivery  300
  *   --cpu-prof           V8 CPU profiles of every process (in the logs directory)
- *   --node-args=ARGS     extra node flags for the hookstream processes
+ *   --node-args=ARGS     node flags for the hookstream processes (default: the image's
+ *                        NODE_OPTIONS, the V8 heap cap; --node-args= for none)
  *   --tap                (b) also time jobs as they land on the deliveries topic
  *   --keep               keep topics and databases
  *   --no-stack           do not run scripts/stack.sh up
@@ -74,6 +75,9 @@ import { markdown, summary, svg } from './lib/report.mjs';
 import { round } from './lib/stats.mjs';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+/** The image's NODE_OPTIONS (Dockerfile; the chart's nodeOptions): hookstream runs with them here too. */
+const IMAGE_NODE_OPTIONS =
+  /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(path.join(repo, 'Dockerfile'), 'utf8'))?.[1] ?? '';
 process.chdir(repo);
 
 // ─── options ──────────────────────────────────────────────────────────────────────────────────
@@ -100,7 +104,7 @@ const { values: opt } = parseArgs({
     partitions: { type: 'string', default: '12' },
     'timeout-ms': { type: 'string', default: '10000' },
     'cpu-prof': { type: 'boolean', default: false },
-    'node-args': { type: 'string', default: '' },
+    'node-args': { type: 'string', default: IMAGE_NODE_OPTIONS },
     tap: { type: 'boolean', default: false },
     'quiet-wait': { type: 'string', default: '120' },
     'drain-timeout': { type: 'string', default: '300' },

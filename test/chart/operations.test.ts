@@ -260,13 +260,29 @@ describe('image', () => {
 });
 
 describe('memory defaults', () => {
-  it('give senders 768Mi, above the 717 MB measured peak, and say so in values.yaml', () => {
+  it('give senders 512Mi, above the peak measured with the heap cap, and say so in values.yaml', () => {
     for (const name of ['sender-deliveries', 'sender-1m', 'sender-6h'])
       expect(container(one(byDefault, 'Deployment', fullname(name))).resources.limits.memory, name).toBe(
-        '768Mi',
+        '512Mi',
       );
     const values = readFileSync(join(CHART, 'values.yaml'), 'utf8');
-    expect(values).toMatch(/717 MB/);
+    expect(values).toMatch(/203-242 MB/);
+  });
+
+  it('every workload gets the V8 heap cap of the image (NODE_OPTIONS), unless extraEnv sets its own or it is empty', () => {
+    const image = /^ENV NODE_OPTIONS="([^"]+)"$/m.exec(readFileSync(join(CHART, '../../Dockerfile'), 'utf8'));
+    expect(image?.[1]).toMatch(/--max-old-space-size=\d+/);
+    for (const w of workloads(byDefault))
+      expect(byName(container(w).env, 'NODE_OPTIONS'), w.metadata.name).toEqual({
+        name: 'NODE_OPTIONS',
+        value: image![1],
+      });
+    for (const w of workloads(allFeatures)) {
+      const own = container(w).env.filter((e: Yaml) => e.name === 'NODE_OPTIONS');
+      expect(own, w.metadata.name).toEqual([{ name: 'NODE_OPTIONS', value: '--max-old-space-size=600' }]);
+    }
+    for (const w of workloads(render({ set: ['nodeOptions='] })))
+      expect(byName(container(w).env, 'NODE_OPTIONS'), w.metadata.name).toBeUndefined();
   });
 });
 

@@ -204,7 +204,14 @@ app would refuse at start-up, naming the value.
 {{- with get $files.env "KAFKA_SSL_KEY_FILE" }}
 {{- $env = append $env (dict "name" "KAFKA_SSL_KEY_FILE" "value" .) }}
 {{- end }}
-{{- $env = concat $env ($v.extraEnv | default list) ($role.extraEnv | default list) }}
+{{- $user := concat ($v.extraEnv | default list) ($role.extraEnv | default list) }}
+{{- /* nodeOptions (the image's V8 heap cap) unless extraEnv sets NODE_OPTIONS itself. */}}
+{{- $userNodeOptions := false }}
+{{- range $user }}{{ if eq .name "NODE_OPTIONS" }}{{ $userNodeOptions = true }}{{ end }}{{ end }}
+{{- if and $v.nodeOptions (not $userNodeOptions) }}
+{{- $env = append $env (dict "name" "NODE_OPTIONS" "value" $v.nodeOptions) }}
+{{- end }}
+{{- $env = concat $env $user }}
 {{- $mounts := list (dict "name" "tmp" "mountPath" "/tmp") }}
 {{- $volumes := list (dict "name" "tmp" "emptyDir" (dict "sizeLimit" $v.tmpSizeLimit)) }}
 {{- range $files.volumes }}
