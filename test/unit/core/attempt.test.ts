@@ -8,25 +8,14 @@ import {
 } from '../../../src/core/attempt.js';
 import type { DeliveryJob } from '../../../src/core/job.js';
 import { parseRetryPolicy } from '../../../src/core/retry-policy.js';
+import { T0, testJob } from '../support/job.js';
 
 const S = 1_000;
 const M = 60 * S;
 const H = 60 * M;
-const T0 = Date.UTC(2026, 0, 1);
 const policy = parseRetryPolicy();
 
-const job: DeliveryJob = {
-  delivery_id: 'dlv_1',
-  event_id: 'evt_1',
-  event_type: 'vendor.created',
-  environment: 'prod',
-  webhook_id: 'wh_1',
-  attempt: 1,
-  first_attempt_at: null,
-  due_at: T0,
-  created_at: '2026-01-01T00:00:00Z',
-  body: '{"event_id":"evt_1"}',
-};
+const job: DeliveryJob = testJob;
 const webhook: WebhookState = { enabled: true, deleted: false, secrets: ['whsec_x'] };
 
 function result(
@@ -47,7 +36,7 @@ describe('decide', () => {
     const d = decide(job, webhook, attempt(result('success', 204)), policy, T0 + 12);
     expect(d.kind).toBe('succeeded');
     expect(d.record).toMatchObject({
-      delivery_id: 'dlv_1',
+      delivery_id: job.delivery_id,
       status: 'succeeded',
       attempts: 1,
       next_attempt_at: null,

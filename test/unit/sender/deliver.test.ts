@@ -5,20 +5,9 @@ import { parseRetryPolicy } from '../../../src/core/retry-policy.js';
 import { verify } from '../../../src/core/signing.js';
 import { type AttemptReport, type DeliverDeps, deliver } from '../../../src/sender/deliver.js';
 import type { SendableWebhook } from '../../../src/sender/webhook-cache.js';
+import { T0, testJob } from '../support/job.js';
 
-const T0 = Date.UTC(2026, 0, 1);
-const job: DeliveryJob = {
-  delivery_id: 'dlv_1',
-  event_id: 'evt_1',
-  event_type: 'vendor.created',
-  environment: 'prod',
-  webhook_id: 'wh_1',
-  attempt: 1,
-  first_attempt_at: null,
-  due_at: T0,
-  created_at: '2026-01-01T00:00:00Z',
-  body: '{"event_id":"evt_1"}',
-};
+const job: DeliveryJob = testJob;
 const webhook: SendableWebhook = {
   id: 'wh_1',
   url: 'https://example.test/hook',
@@ -94,7 +83,7 @@ describe('deliver', () => {
       'content-type': 'application/json',
       'Coverbase-Event-Id': 'evt_1',
       'Coverbase-Event-Type': 'vendor.created',
-      'Coverbase-Delivery-Id': 'dlv_1',
+      'Coverbase-Delivery-Id': job.delivery_id,
       'Coverbase-Delivery-Attempt': '1',
     });
     expect(headers['Coverbase-Signature']).toMatch(/^t=1767225600,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
@@ -113,7 +102,10 @@ describe('deliver', () => {
     const secrets = [`whsec_${Buffer.from('k'.repeat(24)).toString('base64')}`];
     const { deps, posts } = fakes({}, { ...webhook, standardWebhooks: true, secrets });
     await deliver(job, deps, signal);
-    expect(posts[0]!.headers).toMatchObject({ 'webhook-id': 'dlv_1', 'webhook-timestamp': '1767225600' });
+    expect(posts[0]!.headers).toMatchObject({
+      'webhook-id': job.delivery_id,
+      'webhook-timestamp': '1767225600',
+    });
     expect(posts[0]!.headers['webhook-signature']).toMatch(/^v1,/);
   });
 

@@ -8,22 +8,11 @@ import { parseRetryPolicy } from '../../../src/core/retry-policy.js';
 import type { DeliveryUpdate } from '../../../src/mongo/deliveries.js';
 import { Settler } from '../../../src/sender/settle.js';
 import { testLogger } from '../../support/helpers.js';
+import { T0, testJob } from '../support/job.js';
 
-const T0 = Date.UTC(2026, 0, 1);
 const policy = parseRetryPolicy();
 const names = topicNames('hs', policy.tiers);
-const job: DeliveryJob = {
-  delivery_id: 'dlv_1',
-  event_id: 'evt_1',
-  event_type: 'vendor.created',
-  environment: 'prod',
-  webhook_id: 'wh_1',
-  attempt: 1,
-  first_attempt_at: null,
-  due_at: T0,
-  created_at: '2026-01-01T00:00:00Z',
-  body: '{"event_id":"evt_1"}',
-};
+const job: DeliveryJob = testJob;
 const webhook = { enabled: true, deleted: false, secrets: ['s'] };
 const attempt = (outcome: 'success' | 'http_410' | 'http_5xx', statusCode: number) => ({
   tier: 'deliveries',
@@ -137,12 +126,12 @@ describe('Settler.settle', () => {
     expect(h.steps).toEqual(['record failed', 'produce hs.dead-letter', 'publish delivery.exhausted']);
     expect(h.published).toEqual([
       {
-        event_id: exhaustedEventId('dlv_1', 9),
+        event_id: exhaustedEventId(job.delivery_id, 9),
         event_type: 'delivery.exhausted',
         environment: 'prod',
         created_at: new Date(T0).toISOString(),
         data: {
-          delivery_id: 'dlv_1',
+          delivery_id: job.delivery_id,
           webhook_id: 'wh_1',
           event_id: 'evt_1',
           event_type: 'vendor.created',
