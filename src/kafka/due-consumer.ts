@@ -11,13 +11,13 @@
  * backoff (at least once), and only a stop leaves it unfinished, for the next owner to re-read.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { onAbort } from '../core/abort.js';
 import { backoffMs, REDO_BACKOFF } from '../core/backoff.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import { type Budget, InFlight, type InFlightOptions } from './in-flight.js';
 import { PauseTimers } from './pauses.js';
 import { consumerConfig, type KafkaTunables } from './tunables.js';
+import { abortableSleep } from './until-acked.js';
 import { type PartitionWatermark, Watermarks } from './watermark.js';
 
 /** What a handler gets with each job. */
@@ -310,18 +310,4 @@ function decodeOrError<J>(handler: DueHandler<J>, message: KafkaMessage): J | Er
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
-    let forget = () => {};
-    const done = () => {
-      clearTimeout(timer);
-      forget();
-      resolve();
-    };
-    timer = setTimeout(done, ms);
-    forget = onAbort(signal, done);
-  });
 }

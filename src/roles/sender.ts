@@ -18,6 +18,7 @@ import { createKafka } from '../kafka/client.js';
 import { Budget } from '../kafka/in-flight.js';
 import { operationalPublisher } from '../kafka/operational-publisher.js';
 import { kafkaTunables } from '../kafka/tunables.js';
+import { untilAcked } from '../kafka/until-acked.js';
 import { ensureDeliveryIndexes } from '../mongo/deliveries.js';
 import { type DisabledWebhook, disableGone, WebhookHealthWriter } from '../mongo/webhook-health.js';
 import { ensureWebhookIndexes } from '../mongo/webhooks.js';
@@ -97,22 +98,22 @@ export function senderStarter(selection: TierSelection) {
       db: mongo.db,
       policy: { disableAfterMs: config.disableAfterMs, minAttempts: config.disableMinAttempts },
       logger,
-      // The disable is written already; a lost event is logged by the publisher (no retry).
+      // The disable is written already; its events are retried until Kafka has them (or shutdown:
+      // the publisher logged each failure with the event ids).
       onDisabled: async (disabled: readonly DisabledWebhook[]) => {
         for (const d of disabled) webhooks.invalidate(d.webhook_id);
-        await operational.publish(
-          disabled.map((d) =>
-            webhookDisabled({
-              eventId: newEventId(),
-              now: d.disabled_at,
-              environment: d.environment,
-              webhookId: d.webhook_id,
-              reason: 'persistent_failure',
-              failingSince: d.failing_since,
-              failedAttempts: d.failed_attempts,
-            }),
-          ),
+        const events = disabled.map((d) =>
+          webhookDisabled({
+            eventId: newEventId(),
+            now: d.disabled_at,
+            environment: d.environment,
+            webhookId: d.webhook_id,
+            reason: 'persistent_failure',
+            failingSince: d.failing_since,
+            failedAttempts: d.failed_attempts,
+          }),
         );
+        await untilAcked(names.operational, () => operational.publish(events), signal, logger);
       },
     }).start();
     // Closed after the senders (their last outcomes are written) and before the producer.

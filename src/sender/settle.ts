@@ -22,7 +22,6 @@ import { randomBytes } from 'node:crypto';
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { TopicNames } from '../config/topics.js';
 import type { Decision } from '../core/attempt.js';
-import { backoffMs, PRODUCE_BACKOFF } from '../core/backoff.js';
 import { isHookstreamError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { encodeJob } from '../core/job.js';
@@ -32,6 +31,7 @@ import {
   type OperationalEvent,
   webhookDisabled,
 } from '../core/operational.js';
+import { untilAcked } from '../kafka/until-acked.js';
 import type { DeliveryUpdate } from '../mongo/deliveries.js';
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
@@ -169,18 +169,8 @@ export class Settler {
     await this.#untilAcked(topic, () => this.#d.producer.send(topic, message), signal);
   }
 
-  async #untilAcked(topic: string, send: () => Promise<void>, signal: AbortSignal): Promise<void> {
-    for (let retry = 0; ; retry++) {
-      try {
-        await send();
-        return;
-      } catch (err) {
-        if (signal.aborted) throw err;
-        const waitMs = backoffMs(PRODUCE_BACKOFF, retry, Math.random);
-        this.#log.warn({ err, topic, retry_in_ms: waitMs }, 'producing to Kafka failed; retrying');
-        await new Promise((r) => setTimeout(r, waitMs));
-      }
-    }
+  #untilAcked(topic: string, send: () => Promise<void>, signal: AbortSignal): Promise<void> {
+    return untilAcked(topic, send, signal, this.#log);
   }
 }
 
