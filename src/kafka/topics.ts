@@ -74,14 +74,43 @@ export async function ensureTopics(admin: Admin, plans: readonly TopicPlan[]): P
     try {
       await admin.createTopics({ topics, waitForLeaders: true });
     } catch (err) {
-      // A concurrent creator may have won the race; anything else is real.
-      if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+      const type = (err as { type?: string }).type;
+      // kafkajs waits for leaders retrying only LEADER_NOT_AVAILABLE, but a broker may answer a
+      // just-created topic's metadata with UNKNOWN_TOPIC_OR_PARTITION for a moment (seen in CI):
+      // wait for the leaders here. A concurrent creator may have won the race; anything else is real.
+      if (type === 'UNKNOWN_TOPIC_OR_PARTITION')
+        await waitForLeaders(
+          admin,
+          missing.map((p) => p.topic),
+          err,
+        );
+      else if (type !== 'TOPIC_ALREADY_EXISTS') throw err;
     }
   }
   return {
     created: missing.map((p) => p.topic),
     existing: plans.filter((p) => existing.has(p.topic)).map((p) => p.topic),
   };
+}
+
+/** How long `ensureTopics` waits for new topics' leaders after kafkajs gave up, milliseconds. */
+const LEADER_WAIT_MS = 15_000;
+
+/** Until every partition of `topics` has a leader; throws `first` (kafkajs' error) past LEADER_WAIT_MS. */
+async function waitForLeaders(admin: Admin, topics: readonly string[], first: unknown): Promise<void> {
+  const deadline = Date.now() + LEADER_WAIT_MS;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (meta.length === topics.length && meta.every((t) => t.partitions.every((p) => p.leader >= 0)))
+        return;
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err;
+    }
+    if (Date.now() > deadline) throw first;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
 import { decodeJob } from '../../../src/core/job.js';
+import { ensureTopics } from '../../../src/kafka/topics.js';
 import { OpsServer } from '../../../src/observability/ops-server.js';
 import { startApi } from '../../../src/roles/api.js';
 import { type Component, closeAll } from '../../../src/roles/lifecycle.js';
@@ -33,10 +34,9 @@ describe('the api role', () => {
       HOOKSTREAM_API_HOST: '127.0.0.1',
     });
     const admin = await r.admin();
-    await admin.createTopics({
-      topics: [{ topic: `${prefix}.deliveries`, numPartitions: 1 }],
-      waitForLeaders: true,
-    });
+    await ensureTopics(admin, [
+      { topic: `${prefix}.deliveries`, partitions: 1, replication: 1, retentionMs: 86_400_000 },
+    ]);
 
     const started: Component[] = [];
     const ops = new OpsServer(testLogger);

@@ -9,6 +9,7 @@ import type { Db } from 'mongodb';
 import { buildApiServer } from '../../../src/api/server.js';
 import { type Config, loadConfig } from '../../../src/config/config.js';
 import { type DeliveryJob, decodeJob } from '../../../src/core/job.js';
+import { ensureTopics } from '../../../src/kafka/topics.js';
 import { ensureApiKeyIndexes } from '../../../src/mongo/api-keys.js';
 import { ensureDeliveryIndexes } from '../../../src/mongo/deliveries.js';
 import { ensureWebhookAdminIndexes } from '../../../src/mongo/webhook-admin.js';
@@ -98,7 +99,7 @@ export async function startTestApi(
   const kafka = r.kafka();
   const topic = `${prefix}.deliveries`;
   const admin = await r.admin(kafka);
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await ensureTopics(admin, [{ topic, partitions: 1, replication: 1, retentionMs: 86_400_000 }]);
   const producer = kafka.producer();
   await producer.connect();
   r.add(producer, (p) => p.disconnect());

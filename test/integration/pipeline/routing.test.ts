@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
+import { ensureTopics } from '../../../src/kafka/topics.js';
 import { webhooksCollection } from '../../../src/mongo/webhooks.js';
 import { resources, sleep, waitFor } from '../../support/helpers.js';
 import {
@@ -96,7 +97,7 @@ describe('router on real Kafka and MongoDB', () => {
     await startPipeline(r, late);
     await sleep(1_000);
     const admin = await r.admin();
-    await admin.createTopics({ topics: [{ topic: lateTopic, numPartitions: 1 }], waitForLeaders: true });
+    await ensureTopics(admin, [{ topic: lateTopic, partitions: 1, replication: 1, retentionMs: 86_400_000 }]);
     const e = event('prod', 'vendor.created');
     await publish(r, lateTopic, [e]);
     await waitFor(() => rx.received.length === 1, {

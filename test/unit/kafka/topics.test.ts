@@ -1,8 +1,9 @@
+import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { formatLagTable } from '../../../src/cli/lag.js';
 import { topicNames } from '../../../src/config/topics.js';
 import { parseTiers } from '../../../src/core/retry-policy.js';
-import { planTopics } from '../../../src/kafka/topics.js';
+import { ensureTopics, planTopics } from '../../../src/kafka/topics.js';
 
 describe('planTopics', () => {
   it('keeps every tier well beyond its delay and dead letters longest', () => {
@@ -31,6 +32,48 @@ describe('planTopics', () => {
     expect(
       planTopics(names, { partitions: 1, replication: 1, maxMessageBytes: 2_000_000 })[0]!.maxMessageBytes,
     ).toBe(2_000_000);
+  });
+});
+
+/** kafkajs' error shape: a name and the broker's error type. */
+const kafkaError = (type: string) => Object.assign(new Error(type), { name: 'KafkaJSProtocolError', type });
+
+describe('ensureTopics', () => {
+  const plan = planTopics(topicNames('hs', parseTiers('1m')), { partitions: 1, replication: 1 }).slice(0, 1);
+
+  function admin(createError: Error | null, metadata: (() => unknown)[]): Admin {
+    return {
+      listTopics: async () => [],
+      createTopics: async () => {
+        if (createError) throw createError;
+        return true;
+      },
+      fetchTopicMetadata: async () => {
+        const next = metadata.shift();
+        if (!next) throw new Error('metadata asked too often');
+        return next();
+      },
+    } as unknown as Admin;
+  }
+  const ready = () => ({ topics: [{ name: 'hs.deliveries', partitions: [{ partitionId: 0, leader: 1 }] }] });
+  const noLeader = () => ({
+    topics: [{ name: 'hs.deliveries', partitions: [{ partitionId: 0, leader: -1 }] }],
+  });
+
+  it('waits for the leaders itself when kafkajs gives up on UNKNOWN_TOPIC_OR_PARTITION right after creating', async () => {
+    const unknown = () => {
+      throw kafkaError('UNKNOWN_TOPIC_OR_PARTITION');
+    };
+    const a = admin(kafkaError('UNKNOWN_TOPIC_OR_PARTITION'), [unknown, noLeader, ready]);
+    await expect(ensureTopics(a, plan)).resolves.toEqual({ created: ['hs.deliveries'], existing: [] });
+  });
+
+  it('takes a topic a concurrent creator made, and throws anything else', async () => {
+    await expect(ensureTopics(admin(kafkaError('TOPIC_ALREADY_EXISTS'), []), plan)).resolves.toMatchObject({
+      created: ['hs.deliveries'],
+    });
+    const refused = kafkaError('TOPIC_AUTHORIZATION_FAILED');
+    await expect(ensureTopics(admin(refused, []), plan)).rejects.toBe(refused);
   });
 });
 
