@@ -6,6 +6,25 @@
 import type { Consumer } from 'kafkajs';
 import { metrics } from '../observability/metrics.js';
 
+/** How soon a refused resume is tried again, milliseconds. */
+const RESUME_RETRY_MS = 1_000;
+
+/**
+ * Calls `resume` (a kafkajs `consumer.resume`) after `delayMs`. While kafkajs refuses it — it
+ * throws while it restarts a consumer after a broker outage, and a throw from a timer would end the
+ * process — it is tried again every second, at most `tries` times (a restarted consumer starts with
+ * nothing paused anyway).
+ */
+export function resumeLater(resume: () => void, delayMs: number, tries = 60): void {
+  setTimeout(() => {
+    try {
+      resume();
+    } catch {
+      if (tries > 1) resumeLater(resume, RESUME_RETRY_MS, tries - 1);
+    }
+  }, delayMs).unref();
+}
+
 export class PauseTimers {
   readonly #timers = new Map<number, NodeJS.Timeout>();
   #stopped = false;
@@ -24,14 +43,26 @@ export class PauseTimers {
     this.clear(partition);
     this.consumer()?.pause([{ topic: this.topic, partitions: [partition] }]);
     metrics.pausedPartitions.inc({ tier: this.label });
-    const timer = setTimeout(
-      () => {
-        this.#timers.delete(partition);
-        metrics.pausedPartitions.dec({ tier: this.label });
-        if (!this.#stopped) this.consumer()?.resume([{ topic: this.topic, partitions: [partition] }]);
-      },
-      Math.max(0, atMs - this.clock()) + 1,
-    );
+    this.#resumeAfter(partition, Math.max(0, atMs - this.clock()) + 1);
+  }
+
+  /**
+   * Resumes `partition` after `delayMs`. kafkajs refuses `resume` while it restarts a consumer
+   * (broker outage: "Consumer group was not initialized"), throwing from inside the timer, which
+   * would end the process: then it is tried again every second, the partition still counted paused.
+   */
+  #resumeAfter(partition: number, delayMs: number): void {
+    const timer = setTimeout(() => {
+      if (this.#stopped) return;
+      try {
+        this.consumer()?.resume([{ topic: this.topic, partitions: [partition] }]);
+      } catch {
+        this.#resumeAfter(partition, RESUME_RETRY_MS);
+        return;
+      }
+      this.#timers.delete(partition);
+      metrics.pausedPartitions.dec({ tier: this.label });
+    }, delayMs);
     this.#timers.set(partition, timer);
   }
 

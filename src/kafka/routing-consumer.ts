@@ -17,6 +17,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 import { OffsetCommitter, type TopicPartitionOffset } from './offset-committer.js';
+import { resumeLater } from './pauses.js';
 import { consumerConfig, type KafkaTunables } from './tunables.js';
 
 export interface RoutingBatch {
@@ -165,7 +166,7 @@ export class RoutingConsumer {
     if (outcome.retryAfterMs !== undefined) {
       const { consumer } = state;
       consumer.pause([{ topic, partitions: [partition] }]);
-      setTimeout(() => consumer.resume([{ topic, partitions: [partition] }]), outcome.retryAfterMs).unref();
+      resumeLater(() => consumer.resume([{ topic, partitions: [partition] }]), outcome.retryAfterMs);
     }
   }
 
