@@ -4,28 +4,17 @@
  * `executablePath` (no browser is downloaded). Screenshots go to test-artifacts/console/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type resources, waitFor } from '../support/helpers.js';
 import { type PipelineEnv, pipelineEnv } from '../support/pipeline.js';
+import { freePort } from '../support/ports.js';
 import { type RoleProcess, spawnRole, stopRole } from '../support/processes.js';
 
 export const ADMIN_KEY = 'console-admin-key-0123456789-abcdefgh';
 /** Debian's chromium package; CHROMIUM_PATH overrides. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/console/', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ConsoleStack {
   readonly base: string;

@@ -6,25 +6,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { waitFor } from '../../support/helpers.js';
+import { freePort } from '../../support/ports.js';
 import { REPO } from './stack.js';
 
-const BIN = join(REPO, 'bin/hookstream.js');
+export { freePort };
 
-/** A TCP port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+const BIN = join(REPO, 'bin/hookstream.js');
 
 export interface Exit {
   readonly code: number | null;

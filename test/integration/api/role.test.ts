@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
 import { decodeJob } from '../../../src/core/job.js';
@@ -7,15 +6,8 @@ import { OpsServer } from '../../../src/observability/ops-server.js';
 import { startApi } from '../../../src/roles/api.js';
 import { type Component, closeAll } from '../../../src/roles/lifecycle.js';
 import { resources, services, testLogger, uniqueName, waitFor } from '../../support/helpers.js';
+import { freePort } from '../../support/ports.js';
 import { ADMIN_KEY, call, SECRET_KEY_HEX } from './support.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('the api role', () => {
   const r = resources();

@@ -3,7 +3,6 @@
  * group, exactly one reports, and another takes over when it leaves.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
 import { deliveryId } from '../../../src/core/ids.js';
@@ -15,16 +14,8 @@ import type { Component } from '../../../src/roles/lifecycle.js';
 import { closeAll } from '../../../src/roles/lifecycle.js';
 import { resources, testLogger, waitFor } from '../../support/helpers.js';
 import { pipelineEnv } from '../../support/pipeline.js';
+import { freePort } from '../../support/ports.js';
 import { spawnRole, stopRole } from '../../support/processes.js';
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('lag reported by the owning role', () => {
   const r = resources();

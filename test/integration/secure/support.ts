@@ -9,9 +9,12 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '../../support/ports.js';
+
+export { freePort };
 
 const run = promisify(execFile);
 const stackScript = fileURLToPath(new URL('../../../scripts/stack.sh', import.meta.url));
@@ -102,14 +105,6 @@ export async function secureStack(): Promise<SecureStack> {
   return describeStack(own, 'scripts/stack.sh (instance secure)', async () => {
     if (!wasUp && !process.env.HOOKSTREAM_TEST_KEEP_STACK) await stack(['down'], OWN_INSTANCE);
   });
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** The pino JSON lines of a role's output (other lines, e.g. the CLI's stderr, are skipped). */
