@@ -37,14 +37,25 @@ cleanup() {
 trap cleanup EXIT
 
 hs topics create --event-topics --partitions 3 >/dev/null
+# A webhook left by an earlier run has another secret than this run's receiver knows: remove it.
+for old in $(hs webhooks list --env demo --json 2>/dev/null | node -e "
+  let s = ''; process.stdin.on('data', (d) => (s += d)).on('end', () => {
+    const list = s.trim() ? JSON.parse(s) : [];
+    const rows = Array.isArray(list) ? list : (list.data ?? []);
+    for (const w of rows) if (w.description === 'hookstream demo receiver') console.log(w.id);
+  });"); do
+  hs webhooks delete --env demo --id "$old" >/dev/null 2>&1 && echo "demo: removed the webhook of an earlier run ($old)"
+done
 echo "demo: registering a webhook for vendor.* in environment 'demo' → http://127.0.0.1:$receiver_port/hooks"
 hs webhooks create --env demo --url "http://127.0.0.1:$receiver_port/hooks" --types 'vendor.*' \
   --description 'hookstream demo receiver' >"$demo_dir/webhook.json" 2>/dev/null
 secret=$(node -e "process.stdout.write(JSON.parse(require('fs').readFileSync('$demo_dir/webhook.json','utf8')).secret)")
 
-hs receiver --port "$receiver_port" --secret "$secret" --fail-first 1 | tee "$demo_dir/receiver.log" &
+# Started without a subshell in between, so that $! is node itself and the SIGTERM of `cleanup`
+# reaches it (a signal to a subshell would leave node running).
+node bin/hookstream.js receiver --port "$receiver_port" --secret "$secret" --fail-first 1 > >(tee "$demo_dir/receiver.log") &
 pids+=($!)
-hs all >"$demo_dir/hookstream.log" 2>&1 &
+node bin/hookstream.js all >"$demo_dir/hookstream.log" 2>&1 &
 pids+=($!)
 echo "demo: hookstream all is starting (log: $demo_dir/hookstream.log)"
 for _ in $(seq 1 120); do
