@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJob } from '../../../src/core/job.js';
 import type { EventDedupe } from '../../../src/mongo/dedupe.js';
-import { createEventDecoder } from '../../../src/router/decode.js';
-import { BatchRouter } from '../../../src/router/route-batch.js';
-import { testLogger } from '../../support/helpers.js';
-import { batchOf, connectionError, envelope, fakeProducer, kafkaMessage, liveIndex } from './support.js';
+import { batchOf, connectionError, envelope, fakeProducer, kafkaMessage, testRouter } from './support.js';
 
 /** A dedupe double: ids in `marked` are "seen"; records every call. */
 function fakeDedupe(opts: { failLookups?: boolean; hang?: boolean } = {}) {
@@ -25,23 +22,6 @@ function fakeDedupe(opts: { failLookups?: boolean; hang?: boolean } = {}) {
   return { dedupe, marked, calls };
 }
 
-function router(f: ReturnType<typeof fakeProducer>, dedupe: EventDedupe | null, webhooks = ['wh_a', 'wh_b']) {
-  return new BatchRouter({
-    producer: f.producer,
-    logger: testLogger,
-    decoder: createEventDecoder(null),
-    webhooks: liveIndex(webhooks.map((id) => ({ id }))),
-    dedupe,
-    deliveriesTopic: 'deliveries',
-    invalidTopic: 'invalid',
-    limits: { maxJobBytes: 1_044_480 },
-    budgetBytes: 786_432,
-    retryDelayMs: 2_000,
-    dedupeTimeoutMs: 200,
-    now: () => 1_767_225_600_000,
-  });
-}
-
 describe('BatchRouter', () => {
   it('routes every valid event, quarantines the rest, and reports the whole batch done', async () => {
     const f = fakeProducer();
@@ -51,7 +31,7 @@ describe('BatchRouter', () => {
       kafkaMessage(12, envelope({ event_id: 'e2', environment: 'nobody' })),
       kafkaMessage(13, envelope({ event_id: 'e3' })),
     ]);
-    const outcome = await router(f, null).handle(batch);
+    const outcome = await testRouter(f, null).handle(batch);
     expect(outcome).toEqual({ last: '13' });
     expect(f.on('deliveries').map((m) => [m.key, decodeJob(m.value as Buffer).event_id])).toEqual([
       ['wh_a', 'e1'],
@@ -67,7 +47,7 @@ describe('BatchRouter', () => {
     // Embedded JSON in a string field: every quote escapes again in the job (~1.5 MB job).
     const big = envelope({ event_id: 'big', data: { payload: '{"k":"v"}'.repeat(76_000) } });
     const { batch } = batchOf([kafkaMessage(0, big), kafkaMessage(1, envelope({ event_id: 'small' }))]);
-    expect(await router(f, null).handle(batch)).toEqual({ last: '1' });
+    expect(await testRouter(f, null).handle(batch)).toEqual({ last: '1' });
     const [q] = f.on('invalid');
     expect(q!.headers).toMatchObject({
       'hookstream-error-code': 'JOB_TOO_LARGE',
@@ -89,7 +69,7 @@ describe('BatchRouter', () => {
       kafkaMessage(2, envelope({ event_id: 'new' })),
       kafkaMessage(3, envelope({ event_id: 'new', environment: 'staging' })),
     ]);
-    expect(await router(f, d.dedupe).handle(batch)).toEqual({ last: '3' });
+    expect(await testRouter(f, d.dedupe).handle(batch)).toEqual({ last: '3' });
     expect(f.on('deliveries').map((m) => decodeJob(m.value as Buffer).event_id)).toEqual(['new', 'new']);
     // One lookup and one write for the whole batch, the write after the jobs were acknowledged.
     expect(d.calls).toEqual(['seen 4', 'mark 2']);
@@ -100,7 +80,7 @@ describe('BatchRouter', () => {
     let down = false;
     const f = fakeProducer(() => (down ? connectionError() : null));
     const d = fakeDedupe();
-    const r = router(f, d.dedupe);
+    const r = testRouter(f, d.dedupe);
     down = true;
     const { batch } = batchOf([
       kafkaMessage(5, envelope({ event_id: 'a' })),
@@ -116,7 +96,7 @@ describe('BatchRouter', () => {
   it('routes every copy when deduplication is off', async () => {
     const f = fakeProducer();
     const { batch } = batchOf([kafkaMessage(0, envelope()), kafkaMessage(1, envelope())]);
-    expect(await router(f, null).handle(batch)).toEqual({ last: '1' });
+    expect(await testRouter(f, null).handle(batch)).toEqual({ last: '1' });
     expect(f.on('deliveries')).toHaveLength(4);
   });
 
@@ -125,7 +105,7 @@ describe('BatchRouter', () => {
     const d = fakeDedupe({ failLookups: true });
     d.marked.add('prod/a');
     const { batch } = batchOf([kafkaMessage(0, envelope({ event_id: 'a' }))]);
-    expect(await router(f, d.dedupe).handle(batch)).toEqual({ last: '0' });
+    expect(await testRouter(f, d.dedupe).handle(batch)).toEqual({ last: '0' });
     expect(f.on('deliveries')).toHaveLength(2);
   });
 
@@ -133,7 +113,7 @@ describe('BatchRouter', () => {
     const f = fakeProducer();
     const d = fakeDedupe({ hang: true });
     const { batch } = batchOf([kafkaMessage(0, envelope({ event_id: 'a' }))]);
-    const r = router(f, d.dedupe);
+    const r = testRouter(f, d.dedupe);
     expect(await r.handle(batch)).toEqual({ last: '0' });
     expect(f.on('deliveries')).toHaveLength(2);
     // While that lookup still runs, later batches do not start another one.
@@ -151,7 +131,7 @@ describe('BatchRouter', () => {
       kafkaMessage(0, envelope({ event_id: 'u', environment: 'nobody' })),
       kafkaMessage(1, big),
     ]);
-    await router(f, d.dedupe).handle(batch);
+    await testRouter(f, d.dedupe).handle(batch);
     expect([...d.marked]).toEqual(['nobody/u']);
   });
 
@@ -162,7 +142,7 @@ describe('BatchRouter', () => {
       [kafkaMessage(0, envelope({ event_id: 'a' })), kafkaMessage(1, envelope({ event_id: 'b' }))],
       { active: () => calls++ < 3 },
     );
-    const outcome = await router(f, null).handle(batch);
+    const outcome = await testRouter(f, null).handle(batch);
     expect(outcome).toEqual({ last: '0' });
     expect(f.on('deliveries').map((m) => decodeJob(m.value as Buffer).event_id)).toEqual(['a', 'a']);
   });

@@ -5,7 +5,11 @@ import type { Envelope } from '../../../src/core/envelope.js';
 import { compileFilterTable } from '../../../src/core/filter.js';
 import { WebhookIndex } from '../../../src/core/matching.js';
 import type { RoutingBatch } from '../../../src/kafka/routing-consumer.js';
+import type { EventDedupe } from '../../../src/mongo/dedupe.js';
+import { createEventDecoder } from '../../../src/router/decode.js';
 import type { LiveWebhookIndex } from '../../../src/router/live-index.js';
+import { BatchRouter } from '../../../src/router/route-batch.js';
+import { testLogger } from '../../support/helpers.js';
 
 export interface Sent {
   readonly topic: string;
@@ -105,4 +109,26 @@ export function batchOf(messages: KafkaMessage[], opts: { active?: () => boolean
     isActive: opts.active ?? (() => true),
   };
   return { batch, heartbeats: () => heartbeats };
+}
+
+/** A BatchRouter over a fake producer, matching every event to `webhooks`, at a fixed clock. */
+export function testRouter(
+  f: ReturnType<typeof fakeProducer>,
+  dedupe: EventDedupe | null,
+  webhooks: readonly string[] = ['wh_a', 'wh_b'],
+): BatchRouter {
+  return new BatchRouter({
+    producer: f.producer,
+    logger: testLogger,
+    decoder: createEventDecoder(null),
+    webhooks: liveIndex(webhooks.map((id) => ({ id }))),
+    dedupe,
+    deliveriesTopic: 'deliveries',
+    invalidTopic: 'invalid',
+    limits: { maxJobBytes: 1_044_480 },
+    budgetBytes: 786_432,
+    retryDelayMs: 2_000,
+    dedupeTimeoutMs: 200,
+    now: () => 1_767_225_600_000,
+  });
 }
