@@ -142,11 +142,15 @@ export async function insertWebhook(
   return { id, secret };
 }
 
-/** Produces domain events (JSON objects, or raw Buffers for poison) to the event topic. */
+/**
+ * Produces domain events (JSON objects, or raw Buffers for poison) to the event topic, in one
+ * request; `headers[i]`, when given, goes with `events[i]` (e.g. a traceparent).
+ */
 export async function publish(
   r: ReturnType<typeof resources>,
   topic: string,
   events: (object | Buffer)[],
+  headers: (Record<string, string> | undefined)[] = [],
 ): Promise<void> {
   const producer = r.add(
     createKafka({
@@ -160,7 +164,10 @@ export async function publish(
   await producer.send({
     topic,
     acks: -1,
-    messages: events.map((e) => ({ value: Buffer.isBuffer(e) ? e : JSON.stringify(e) })),
+    messages: events.map((e, i) => ({
+      value: Buffer.isBuffer(e) ? e : JSON.stringify(e),
+      ...(headers[i] ? { headers: headers[i] } : {}),
+    })),
   });
 }
 

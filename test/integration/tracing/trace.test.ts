@@ -5,9 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createKafka } from '../../../src/kafka/client.js';
-import { resources, services, testLogger, uniqueName, waitFor } from '../../support/helpers.js';
-import { event, insertWebhook, pipelineEnv } from '../../support/pipeline.js';
+import { resources, waitFor } from '../../support/helpers.js';
+import { event, insertWebhook, pipelineEnv, publish } from '../../support/pipeline.js';
 import { spawnRole, stopRole } from '../../support/processes.js';
 import { TestReceiver } from '../../support/receiver.js';
 import { type CollectedSpan, spanTree, TestCollector } from './collector.js';
@@ -57,26 +56,12 @@ describe('OpenTelemetry tracing (router and sender processes, real Kafka and Mon
     const upstreamSpan = randomBytes(8).toString('hex');
     const withHeader = event('prod', 'vendor.created');
     const withoutHeader = event('prod', 'vendor.status_changed');
-    const producer = r.add(
-      createKafka({
-        brokers: services().kafkaBrokers,
-        clientId: uniqueName('pub'),
-        logger: testLogger,
-      }).producer(),
-      (x) => x.disconnect(),
+    await publish(
+      r,
+      p.eventTopic,
+      [withHeader, withoutHeader],
+      [{ traceparent: `00-${upstreamTrace}-${upstreamSpan}-01` }],
     );
-    await producer.connect();
-    await producer.send({
-      topic: p.eventTopic,
-      acks: -1,
-      messages: [
-        {
-          value: JSON.stringify(withHeader),
-          headers: { traceparent: `00-${upstreamTrace}-${upstreamSpan}-01` },
-        },
-        { value: JSON.stringify(withoutHeader) },
-      ],
-    });
 
     const attemptsOf = (eventId: string) =>
       collector.spans.filter(
