@@ -134,10 +134,11 @@ export class Settler {
   async #publish(event: OperationalEvent, ids: object, signal: AbortSignal): Promise<void> {
     const operational = this.#d.operational;
     if (!operational) return;
-    await this.#untilAcked(
+    await untilAcked(
       `operational event ${event.event_type}`,
       () => operational.publish([event]),
       signal,
+      this.#log,
     );
     this.#log.info({ ...ids, operational_event_id: event.event_id }, `${event.event_type} published`);
   }
@@ -166,11 +167,7 @@ export class Settler {
 
   /** Produces, retrying until Kafka acknowledges; rejects only when `signal` aborts. */
   async #produce(topic: string, message: Message, signal: AbortSignal): Promise<void> {
-    await this.#untilAcked(topic, () => this.#d.producer.send(topic, message), signal);
-  }
-
-  #untilAcked(topic: string, send: () => Promise<void>, signal: AbortSignal): Promise<void> {
-    return untilAcked(topic, send, signal, this.#log);
+    await untilAcked(topic, () => this.#d.producer.send(topic, message), signal, this.#log);
   }
 }
 
